@@ -1,0 +1,179 @@
+//! Parse, validate, then generate: the impl is one `const CONFIG`, and everything else is
+//! provided by the `Session` trait in the runtime.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Data, DeriveInput, Fields, Meta};
+
+use crate::attr::{Algorithm, Attrs, SameSite};
+use crate::fallback::{self, Errors};
+use crate::valid;
+
+/// The whole derive: the impl on success, the errors plus a stub impl otherwise.
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    check_shape(input, &mut errors);
+    check_field_attrs(input, &mut errors);
+    check_serde_attrs(input, &mut errors);
+    let attrs = Attrs::parse(&input.attrs, &mut errors);
+    valid::check(&attrs, &mut errors);
+    let krate = match &attrs.krate {
+        Some(path) => path.value.to_token_stream(),
+        None => quote!(::sessionkit),
+    };
+    match errors.take() {
+        Some(err) => fallback::stub(input, &krate, err),
+        None => generate(input, &attrs, &krate),
+    }
+}
+
+/// Claims are a JSON object, so only a struct with named fields can carry them.
+fn check_shape(input: &DeriveInput, errors: &mut Errors) {
+    let problem = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(_) => return,
+            Fields::Unnamed(fields) => syn::Error::new_spanned(
+                fields,
+                "`Session` cannot be derived for a tuple struct: the token's claims are a JSON \
+                 object, so give the fields names",
+            ),
+            Fields::Unit => syn::Error::new_spanned(
+                &input.ident,
+                "`Session` cannot be derived for a unit struct: add the fields the session carries",
+            ),
+        },
+        Data::Enum(data) => syn::Error::new_spanned(
+            &data.enum_token,
+            "`Session` can only be derived for a struct with named fields, not an enum; \
+             put the enum in a field of a struct",
+        ),
+        Data::Union(data) => syn::Error::new_spanned(
+            &data.union_token,
+            "`Session` can only be derived for a struct with named fields, not a union",
+        ),
+    };
+    errors.push(problem);
+}
+
+fn check_field_attrs(input: &DeriveInput, errors: &mut Errors) {
+    let Data::Struct(data) = &input.data else {
+        return;
+    };
+    for attr in data.fields.iter().flat_map(|field| &field.attrs) {
+        if attr.path().is_ident("session") {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "`#[session(...)]` belongs on the struct, not on a field",
+            ));
+        }
+    }
+}
+
+/// The payload shares one JSON object with `iat` and `exp`, so a payload that denies
+/// unknown fields would reject every token; catch it here rather than at the first request.
+fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("serde"))
+    {
+        let Meta::List(list) = &attr.meta else {
+            continue;
+        };
+        for token in list.tokens.clone() {
+            if let TokenTree::Ident(ident) = token {
+                if ident == "deny_unknown_fields" {
+                    errors.push(syn::Error::new(
+                        ident.span(),
+                        "`#[serde(deny_unknown_fields)]` cannot be used on a session: the token \
+                         stores `iat` and `exp` beside the fields",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn generate(input: &DeriveInput, attrs: &Attrs, krate: &TokenStream) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let private = quote!(#krate::__private);
+    let mut setters = Vec::new();
+    let mut set = |span: Span, setter: &str, value: TokenStream| {
+        let setter = syn::Ident::new(setter, Span::call_site());
+        setters.push(quote_spanned!(span=> .#setter(#value)));
+    };
+    if let Some(v) = &attrs.cookie {
+        set(v.span, "with_cookie_name", string(&v.value));
+    }
+    if let Some(v) = &attrs.ttl {
+        set(v.span, "with_ttl_seconds", number(v.value));
+    }
+    if let Some(v) = &attrs.algorithm {
+        let variant = match v.value {
+            Algorithm::Hs256 => quote!(Hs256),
+            Algorithm::Hs384 => quote!(Hs384),
+            Algorithm::Hs512 => quote!(Hs512),
+            Algorithm::A256Gcm => quote!(A256Gcm),
+        };
+        set(
+            v.span,
+            "with_algorithm",
+            quote!(#private::Algorithm::#variant),
+        );
+    }
+    if let Some(v) = &attrs.same_site {
+        let variant = match v.value {
+            SameSite::Strict => quote!(Strict),
+            SameSite::Lax => quote!(Lax),
+            SameSite::None => quote!(None),
+        };
+        set(
+            v.span,
+            "with_same_site",
+            quote!(#private::SameSite::#variant),
+        );
+    }
+    if let Some(v) = &attrs.path {
+        set(v.span, "with_path", string(&v.value));
+    }
+    if let Some(v) = &attrs.domain {
+        set(v.span, "with_domain", string(&v.value));
+    }
+    if let Some(v) = &attrs.secure {
+        set(v.span, "with_secure", boolean(v.value));
+    }
+    if let Some(v) = &attrs.http_only {
+        set(v.span, "with_http_only", boolean(v.value));
+    }
+    if let Some(v) = &attrs.partitioned {
+        set(v.span, "with_partitioned", boolean(v.value));
+    }
+    if let Some(v) = &attrs.leeway {
+        set(v.span, "with_leeway_seconds", number(v.value));
+    }
+    if let Some(v) = &attrs.issuer {
+        set(v.span, "with_issuer", string(&v.value));
+    }
+    if let Some(v) = &attrs.audience {
+        set(v.span, "with_audience", string(&v.value));
+    }
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Session for #ident #ty_generics #where_clause {
+            const CONFIG: #private::SessionConfig = #private::SessionConfig::DEFAULT #(#setters)*;
+        }
+    }
+}
+
+fn string(value: &str) -> TokenStream {
+    syn::LitStr::new(value, Span::call_site()).to_token_stream()
+}
+
+fn number(value: u64) -> TokenStream {
+    proc_macro2::Literal::u64_suffixed(value).to_token_stream()
+}
+
+fn boolean(value: bool) -> TokenStream {
+    syn::LitBool::new(value, Span::call_site()).to_token_stream()
+}

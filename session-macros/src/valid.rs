@@ -1,0 +1,183 @@
+//! Rules that span more than one key, or that need the parsed value. One function a rule;
+//! each explains why the rule exists, because the user will ask.
+
+use proc_macro2::Span;
+
+use crate::attr::{Attrs, SameSite};
+use crate::fallback::Errors;
+
+/// Runs every rule, recording each violation.
+pub fn check(attrs: &Attrs, errors: &mut Errors) {
+    cookie_name_is_a_token(attrs, errors);
+    ttl_is_positive(attrs, errors);
+    path_is_absolute(attrs, errors);
+    domain_is_a_host(attrs, errors);
+    claims_are_not_empty(attrs, errors);
+    same_site_none_needs_secure(attrs, errors);
+    partitioned_needs_secure(attrs, errors);
+    host_prefix_rules(attrs, errors);
+    secure_prefix_needs_secure(attrs, errors);
+}
+
+/// The span of an explicit `secure = false`; `secure` defaults to on.
+fn insecure(attrs: &Attrs) -> Option<Span> {
+    attrs
+        .secure
+        .as_ref()
+        .filter(|secure| !secure.value)
+        .map(|secure| secure.span)
+}
+
+fn cookie_prefix(attrs: &Attrs, prefix: &str) -> Option<Span> {
+    let cookie = attrs.cookie.as_ref()?;
+    let head = cookie.value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(cookie.span)
+}
+
+/// RFC 6265 section 4.1.1: a cookie name is a token, so no separators, spaces or controls;
+/// anything else is dropped or mangled by some browser.
+fn cookie_name_is_a_token(attrs: &Attrs, errors: &mut Errors) {
+    let Some(cookie) = &attrs.cookie else { return };
+    if cookie.value.is_empty() {
+        errors.push(syn::Error::new(cookie.span, "`cookie` must not be empty"));
+        return;
+    }
+    if let Some(bad) = cookie.value.chars().find(|&ch| !is_token_char(ch)) {
+        errors.push(syn::Error::new(
+            cookie.span,
+            format!(
+                "invalid cookie name: {bad:?} is not allowed; a cookie name is an RFC 6265 token \
+                 (visible ASCII except ( ) < > @ , ; : \\ \" / [ ] ? = {{ }})"
+            ),
+        ));
+    }
+}
+
+fn is_token_char(ch: char) -> bool {
+    ch.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(ch)
+}
+
+/// A zero lifetime would issue cookies that are already expired.
+fn ttl_is_positive(attrs: &Attrs, errors: &mut Errors) {
+    if let Some(ttl) = attrs.ttl.as_ref().filter(|ttl| ttl.value == 0) {
+        errors.push(syn::Error::new(
+            ttl.span,
+            "`ttl` must be longer than zero, as in `ttl = \"7d\"`",
+        ));
+    }
+}
+
+/// Browsers ignore a Path that does not start with `/` and fall back to the request's
+/// directory, which silently scopes the session to the wrong routes.
+fn path_is_absolute(attrs: &Attrs, errors: &mut Errors) {
+    let Some(path) = &attrs.path else { return };
+    if !path.value.starts_with('/') {
+        errors.push(syn::Error::new(
+            path.span,
+            "`path` must start with `/`, as in `path = \"/\"`",
+        ));
+    } else if path.value.chars().any(|ch| ch == ';' || ch.is_control()) {
+        errors.push(syn::Error::new(
+            path.span,
+            "`path` must not contain `;` or control characters",
+        ));
+    }
+}
+
+/// A `;` or space in the Domain would inject further attributes into Set-Cookie.
+fn domain_is_a_host(attrs: &Attrs, errors: &mut Errors) {
+    let Some(domain) = &attrs.domain else { return };
+    let host = domain.value.strip_prefix('.').unwrap_or(&domain.value);
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '.');
+    if !valid {
+        errors.push(syn::Error::new(
+            domain.span,
+            "`domain` must be a host name such as \"example.com\" (letters, digits, `-` and `.`)",
+        ));
+    }
+}
+
+/// An empty `iss`/`aud` would make every token's check pass vacuously in some verifiers.
+fn claims_are_not_empty(attrs: &Attrs, errors: &mut Errors) {
+    for (key, value) in [("issuer", &attrs.issuer), ("audience", &attrs.audience)] {
+        if let Some(value) = value.as_ref().filter(|value| value.value.is_empty()) {
+            errors.push(syn::Error::new(
+                value.span,
+                format!("`{key}` must not be empty"),
+            ));
+        }
+    }
+}
+
+/// Browsers reject `SameSite=None` without `Secure`, so the cookie would never be stored.
+fn same_site_none_needs_secure(attrs: &Attrs, errors: &mut Errors) {
+    let Some(same_site) = attrs
+        .same_site
+        .as_ref()
+        .filter(|s| s.value == SameSite::None)
+    else {
+        return;
+    };
+    if insecure(attrs).is_some() {
+        errors.push(syn::Error::new(
+            same_site.span,
+            "`same_site = \"none\"` requires `secure`: browsers drop a SameSite=None cookie \
+             without Secure; remove `secure = false` or use `same_site = \"lax\"`",
+        ));
+    }
+}
+
+/// CHIPS: browsers accept `Partitioned` only together with `Secure`.
+fn partitioned_needs_secure(attrs: &Attrs, errors: &mut Errors) {
+    let Some(partitioned) = attrs.partitioned.as_ref().filter(|p| p.value) else {
+        return;
+    };
+    if insecure(attrs).is_some() {
+        errors.push(syn::Error::new(
+            partitioned.span,
+            "`partitioned` requires `secure`: browsers drop a Partitioned cookie without Secure",
+        ));
+    }
+}
+
+/// RFC 6265bis: a `__Host-` cookie is stored only with Secure, Path=/ and no Domain, which
+/// is what makes it immune to cookie tossing from sibling subdomains.
+fn host_prefix_rules(attrs: &Attrs, errors: &mut Errors) {
+    if cookie_prefix(attrs, "__Host-").is_none() {
+        return;
+    }
+    if let Some(span) = insecure(attrs) {
+        errors.push(syn::Error::new(
+            span,
+            "a `__Host-` cookie requires `secure`; remove `secure = false`",
+        ));
+    }
+    if let Some(path) = attrs.path.as_ref().filter(|path| path.value != "/") {
+        errors.push(syn::Error::new(
+            path.span,
+            "a `__Host-` cookie requires `path = \"/\"`",
+        ));
+    }
+    if let Some(domain) = &attrs.domain {
+        errors.push(syn::Error::new(
+            domain.span,
+            "a `__Host-` cookie must not set `domain`",
+        ));
+    }
+}
+
+/// RFC 6265bis: a `__Secure-` cookie is stored only with Secure.
+fn secure_prefix_needs_secure(attrs: &Attrs, errors: &mut Errors) {
+    if cookie_prefix(attrs, "__Secure-").is_none() {
+        return;
+    }
+    if let Some(span) = insecure(attrs) {
+        errors.push(syn::Error::new(
+            span,
+            "a `__Secure-` cookie requires `secure`; remove `secure = false`",
+        ));
+    }
+}

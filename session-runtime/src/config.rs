@@ -1,0 +1,161 @@
+//! [`SessionConfig`]: the policy that `#[derive(Session)]` fills in at compile time.
+
+/// The token format a session type uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// JWS signed with HMAC-SHA-256. The payload is readable by whoever holds the cookie.
+    Hs256,
+    /// JWS signed with HMAC-SHA-384.
+    Hs384,
+    /// JWS signed with HMAC-SHA-512.
+    Hs512,
+    /// JWE with `alg: dir` and `enc: A256GCM`: encrypted and authenticated.
+    A256Gcm,
+}
+
+impl Algorithm {
+    /// The JOSE name (`alg` for JWS, `enc` for JWE).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algorithm::Hs256 => "HS256",
+            Algorithm::Hs384 => "HS384",
+            Algorithm::Hs512 => "HS512",
+            Algorithm::A256Gcm => "A256GCM",
+        }
+    }
+}
+
+/// The cookie's `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SameSite {
+    /// Sent only on same-site requests.
+    Strict,
+    /// Sent on same-site requests and top-level navigations (the browser default).
+    Lax,
+    /// Sent on every request; requires `Secure`.
+    None,
+}
+
+/// A session type's cookie and token policy.
+///
+/// `#[derive(Session)]` builds this as a `const` from `#[session(...)]`, after checking every
+/// value at compile time. Starting from [`SessionConfig::DEFAULT`], each `with_` method
+/// replaces one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// The cookie name.
+    pub cookie_name: &'static str,
+    /// Token and cookie lifetime, in seconds.
+    pub ttl_seconds: u64,
+    /// The token format.
+    pub algorithm: Algorithm,
+    /// The cookie's SameSite.
+    pub same_site: SameSite,
+    /// The cookie's Path.
+    pub path: &'static str,
+    /// The cookie's Domain, if any.
+    pub domain: Option<&'static str>,
+    /// Whether the cookie is `Secure`.
+    pub secure: bool,
+    /// Whether the cookie is `HttpOnly`.
+    pub http_only: bool,
+    /// Whether the cookie is `Partitioned` (CHIPS).
+    pub partitioned: bool,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds.
+    pub leeway_seconds: u64,
+    /// The `iss` written into and required on tokens.
+    pub issuer: Option<&'static str>,
+    /// The `aud` written into and required on tokens.
+    pub audience: Option<&'static str>,
+}
+
+impl SessionConfig {
+    /// The defaults of the `#[session(...)]` attribute table.
+    pub const DEFAULT: SessionConfig = SessionConfig {
+        cookie_name: "session",
+        ttl_seconds: 7 * 24 * 60 * 60,
+        algorithm: Algorithm::A256Gcm,
+        same_site: SameSite::Lax,
+        path: "/",
+        domain: None,
+        secure: true,
+        http_only: true,
+        partitioned: false,
+        leeway_seconds: 0,
+        issuer: None,
+        audience: None,
+    };
+
+    /// Sets the cookie name.
+    pub const fn with_cookie_name(mut self, name: &'static str) -> Self {
+        self.cookie_name = name;
+        self
+    }
+    /// Sets the lifetime in seconds.
+    pub const fn with_ttl_seconds(mut self, seconds: u64) -> Self {
+        self.ttl_seconds = seconds;
+        self
+    }
+    /// Sets the token format.
+    pub const fn with_algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+    /// Sets SameSite.
+    pub const fn with_same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+    /// Sets the Path.
+    pub const fn with_path(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
+    }
+    /// Sets the Domain.
+    pub const fn with_domain(mut self, domain: &'static str) -> Self {
+        self.domain = Some(domain);
+        self
+    }
+    /// Sets Secure.
+    pub const fn with_secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+    /// Sets HttpOnly.
+    pub const fn with_http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+    /// Sets Partitioned.
+    pub const fn with_partitioned(mut self, partitioned: bool) -> Self {
+        self.partitioned = partitioned;
+        self
+    }
+    /// Sets the leeway in seconds.
+    pub const fn with_leeway_seconds(mut self, seconds: u64) -> Self {
+        self.leeway_seconds = seconds;
+        self
+    }
+    /// Sets the issuer.
+    pub const fn with_issuer(mut self, issuer: &'static str) -> Self {
+        self.issuer = Some(issuer);
+        self
+    }
+    /// Sets the audience.
+    pub const fn with_audience(mut self, audience: &'static str) -> Self {
+        self.audience = Some(audience);
+        self
+    }
+
+    /// The lifetime as a [`time::Duration`].
+    pub const fn ttl(&self) -> time::Duration {
+        time::Duration::seconds(self.ttl_seconds as i64)
+    }
+
+    /// The leeway as a [`time::Duration`].
+    pub const fn leeway(&self) -> time::Duration {
+        time::Duration::seconds(self.leeway_seconds as i64)
+    }
+}

@@ -1,0 +1,117 @@
+//! The one error type. Its messages name the cause and never print a secret or a token.
+
+use time::OffsetDateTime;
+
+/// Why a token, a cookie or a key was refused.
+///
+/// Each variant is one cause, so a caller can tell "log in again" ([`Error::Expired`],
+/// [`Error::Missing`]) from "somebody is tampering" ([`Error::Signature`],
+/// [`Error::Decryption`]). The `Display` output never contains key material or a whole
+/// token, so it is safe to log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No session: the cookie is absent or empty, or the token is the empty string.
+    #[error("no session cookie or token was presented")]
+    Missing,
+    /// The token is not a well-formed compact JWS/JWE for this session type.
+    #[error("malformed token: {0}")]
+    Malformed(&'static str),
+    /// The token's `alg`/`enc` is not the one this session type is configured with.
+    #[error("token algorithm is not allowed: expected {expected}")]
+    Algorithm {
+        /// The configured algorithm.
+        expected: &'static str,
+    },
+    /// The token header lists a `crit` extension this library does not implement.
+    #[error("token header marks extensions as critical, and none are supported")]
+    CriticalHeader,
+    /// The token carries a key id (`kid`) that no configured key has.
+    #[error("token was made with a key id that is not configured")]
+    UnknownKey,
+    /// The signature does not match any configured key: tampered, or a foreign key.
+    #[error("token signature is invalid")]
+    Signature,
+    /// The encrypted token does not open with any configured key: tampered, or foreign.
+    #[error("token could not be decrypted")]
+    Decryption,
+    /// The token's `exp` has passed (`exp <= now - leeway`).
+    #[error("session expired at {expired_at}")]
+    Expired {
+        /// When it expired.
+        expired_at: OffsetDateTime,
+    },
+    /// The token's `nbf` lies in the future (`nbf > now + leeway`).
+    #[error("session is not valid before {not_before}")]
+    NotYetValid {
+        /// When it becomes valid.
+        not_before: OffsetDateTime,
+    },
+    /// A registered claim is missing or malformed (`exp`, `iat`, `nbf`), or `iss`/`aud`
+    /// do not match the configuration.
+    #[error("invalid token claims: {0}")]
+    Claims(&'static str),
+    /// The verified claims do not deserialize into the session type.
+    #[error("session payload does not match the session type: {0}")]
+    Payload(String),
+    /// The session could not be serialized, or does not serialize to a JSON object.
+    #[error("session could not be serialized: {0}")]
+    Serialize(String),
+    /// A secret shorter than [`crate::Keys::MIN_SECRET_LEN`] bytes.
+    #[error("session secret is {len} bytes; at least {min} are required")]
+    KeyTooShort {
+        /// Its length in bytes.
+        len: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// An environment variable could not supply a key.
+    #[error("environment variable `{var}` {problem}")]
+    Env {
+        /// The variable's name.
+        var: String,
+        /// What is wrong with it.
+        problem: EnvProblem,
+    },
+    /// The cookie (name and value) would pass the 4096 bytes browsers store.
+    #[error("session cookie is {size} bytes; browsers drop cookies over {limit}")]
+    TooLarge {
+        /// The size of name plus value, or of the presented token.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The `Cookie:` header holds the session cookie more than once. See
+    /// [`crate::cookie::find_session_cookie`] for why this is refused.
+    #[error("the session cookie appears {count} times in the request")]
+    DuplicateCookie {
+        /// How many times.
+        count: usize,
+    },
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+}
+
+/// What is wrong with the environment variable behind [`Error::Env`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvProblem {
+    /// The variable is not set.
+    #[error("is not set")]
+    Missing,
+    /// The variable is set but not valid Unicode.
+    #[error("is not valid UTF-8")]
+    NotUnicode,
+    /// The variable is set to the empty string.
+    #[error("is empty")]
+    Empty,
+    /// The variable holds fewer bytes than a key needs.
+    #[error("holds {len} bytes; at least {min} are required (try `openssl rand -base64 32`)")]
+    TooShort {
+        /// Its length in bytes.
+        len: usize,
+        /// The minimum.
+        min: usize,
+    },
+}

@@ -1,0 +1,24 @@
+//! The runtime behind [sessionkit](https://docs.rs/sessionkit): keys, token codecs,
+//! claims and expiry, cookies and errors.
+//!
+//! Use it through the `sessionkit` crate. Everything here is ordinary Rust that the
+//! `#[derive(Session)]` macro only configures.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod claims;
+mod config;
+pub mod cookie;
+mod error;
+mod keys;
+mod session;
+mod token;
+mod verified;
+
+pub use crate::config::{Algorithm, SameSite, SessionConfig};
+pub use crate::error::{EnvProblem, Error};
+pub use crate::keys::{HKDF_INFO_PREFIX, HKDF_SALT, Keys, derive_content_key};
+pub use crate::session::Session;
+pub use crate::verified::Verified;
+pub use ::cookie::Cookie;
+pub use time::OffsetDateTime;

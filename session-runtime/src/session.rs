@@ -1,0 +1,96 @@
+//! The [`Session`] trait: everything a session type can do, given its [`SessionConfig`].
+
+use cookie::Cookie;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use crate::config::SessionConfig;
+use crate::cookie::{find_session_cookie, removal_cookie, session_cookie};
+use crate::error::Error;
+use crate::keys::Keys;
+use crate::token;
+use crate::verified::Verified;
+
+/// A typed session: a serde payload sealed into a cookie.
+///
+/// Derive it with `#[derive(Session)]` and `#[session(...)]`; the derive supplies only
+/// [`Session::CONFIG`], checked at compile time, and every method below is provided. The
+/// `_at` variants take the current time, for tests and for callers with their own clock;
+/// the others use the system clock.
+pub trait Session: Serialize + DeserializeOwned {
+    /// The cookie and token policy from `#[session(...)]`.
+    const CONFIG: SessionConfig;
+
+    /// The token for this session, valid for the ttl from now.
+    fn encrypt(&self, keys: &Keys) -> Result<String, Error> {
+        self.encrypt_at(keys, OffsetDateTime::now_utc())
+    }
+
+    /// The token, with `iat = now` and `exp = now + ttl`.
+    fn encrypt_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<String, Error> {
+        token::seal(&Self::CONFIG, keys, self, now).map(|sealed| sealed.token)
+    }
+
+    /// Verifies a token and returns its payload.
+    fn decrypt(token: &str, keys: &Keys) -> Result<Verified<Self>, Error> {
+        Self::decrypt_at(token, keys, OffsetDateTime::now_utc())
+    }
+
+    /// Verifies a token as of `now`: algorithm, key, integrity, `exp`, `nbf`, `iss` and
+    /// `aud`, then deserializes the payload.
+    fn decrypt_at(token: &str, keys: &Keys, now: OffsetDateTime) -> Result<Verified<Self>, Error> {
+        token::open(&Self::CONFIG, keys, token, now)
+    }
+
+    /// The `Set-Cookie` cookie for this session, valid for the ttl from now.
+    fn cookie(&self, keys: &Keys) -> Result<Cookie<'static>, Error> {
+        self.cookie_at(keys, OffsetDateTime::now_utc())
+    }
+
+    /// The `Set-Cookie` cookie with every configured attribute, `Expires` at the token's
+    /// `exp` and `Max-Age` the ttl.
+    fn cookie_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<Cookie<'static>, Error> {
+        let sealed = token::seal(&Self::CONFIG, keys, self, now)?;
+        session_cookie(&Self::CONFIG, sealed.token, sealed.expires_at)
+    }
+
+    /// Finds the session cookie in a `Cookie:` request header and verifies it. See
+    /// [`find_session_cookie`] for how missing, duplicate, quoted and oversized cookies
+    /// are treated.
+    fn from_cookie_header(header: &str, keys: &Keys) -> Result<Verified<Self>, Error> {
+        Self::from_cookie_header_at(header, keys, OffsetDateTime::now_utc())
+    }
+
+    /// [`Session::from_cookie_header`] as of `now`.
+    fn from_cookie_header_at(
+        header: &str,
+        keys: &Keys,
+        now: OffsetDateTime,
+    ) -> Result<Verified<Self>, Error> {
+        let token = find_session_cookie(header, Self::CONFIG.cookie_name)?;
+        Self::decrypt_at(token, keys, now)
+    }
+
+    /// Re-issues a verified session with a new `exp`, under the primary key.
+    ///
+    /// Unlike the Next.js guide's `updateSession`, which only pushes the cookie's expiry
+    /// out while the token inside keeps its old `exp`, this seals a new token.
+    fn refresh(session: &Verified<Self>, keys: &Keys) -> Result<Cookie<'static>, Error> {
+        Self::refresh_at(session, keys, OffsetDateTime::now_utc())
+    }
+
+    /// [`Session::refresh`] as of `now`.
+    fn refresh_at(
+        session: &Verified<Self>,
+        keys: &Keys,
+        now: OffsetDateTime,
+    ) -> Result<Cookie<'static>, Error> {
+        Session::cookie_at(&**session, keys, now)
+    }
+
+    /// The cookie that logs out: same name, path and domain, empty, and expired.
+    fn removal_cookie() -> Cookie<'static> {
+        removal_cookie(&Self::CONFIG)
+    }
+}

@@ -1,0 +1,104 @@
+//! Compact JWE with `alg: dir` and `enc: A256GCM`, as jose's `EncryptJWT` writes and
+//! `jwtDecrypt` reads, with the content key from [`crate::keys::derive_content_key`].
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, Nonce, Payload};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::{Header, decode_segment};
+use crate::config::Algorithm;
+use crate::error::Error;
+use crate::keys::{KeyEntry, Keys};
+
+/// The base64url of `{"alg":"dir","enc":"A256GCM"}`.
+pub(crate) const PLAIN_HEADER: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
+const IV_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+const EXPECTED: Error = Error::Algorithm {
+    expected: "dir with A256GCM",
+};
+
+/// Encrypts the claims with a fresh random IV under the key's content key for the cookie.
+pub(crate) fn seal(key: &KeyEntry, cookie_name: &str, claims: &[u8]) -> Result<String, Error> {
+    let header = match &key.id {
+        None => PLAIN_HEADER.to_owned(),
+        Some(kid) => Header::encode(
+            &[("alg", "dir"), ("enc", Algorithm::A256Gcm.name())],
+            Some(kid),
+        ),
+    };
+    let mut iv = [0u8; IV_LEN];
+    getrandom::fill(&mut iv).map_err(|_| Error::Random)?;
+    let sealed = key
+        .cipher(cookie_name)
+        .encrypt(
+            &Nonce::<Aes256Gcm>::from(iv),
+            Payload {
+                msg: claims,
+                aad: header.as_bytes(),
+            },
+        )
+        .map_err(|_| Error::Serialize("the claims are too large to encrypt".into()))?;
+    let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG_LEN);
+    let mut token = header;
+    token.reserve(sealed.len() * 4 / 3 + 32);
+    // The empty segment is the encrypted key, which `dir` leaves out.
+    token.push_str("..");
+    for (index, part) in [&iv[..], ciphertext, tag].into_iter().enumerate() {
+        if index > 0 {
+            token.push('.');
+        }
+        URL_SAFE_NO_PAD.encode_string(part, &mut token);
+    }
+    Ok(token)
+}
+
+/// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
+pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u8>, usize), Error> {
+    let mut segments = token.split('.');
+    let parts: [&str; 5] = std::array::from_fn(|_| segments.next().unwrap_or_default());
+    let count = token.matches('.').count() + 1;
+    if count == 3 {
+        // A JWS: a token of a signed session type, never to be read as ours.
+        return Err(EXPECTED);
+    }
+    if count != 5 {
+        return Err(Error::Malformed("not a compact JWE"));
+    }
+    let [header, encrypted_key, iv, ciphertext, tag] = parts;
+    let kid = if header == PLAIN_HEADER {
+        None
+    } else {
+        let parsed = Header::decode(header)?;
+        if parsed.alg.as_deref() != Some("dir")
+            || parsed.enc.as_deref() != Some(Algorithm::A256Gcm.name())
+        {
+            return Err(EXPECTED);
+        }
+        parsed.kid
+    };
+    if !encrypted_key.is_empty() {
+        return Err(Error::Malformed("a `dir` token has no encrypted key"));
+    }
+    let iv: [u8; IV_LEN] = decode_segment(iv)?
+        .try_into()
+        .map_err(|_| Error::Malformed("the IV is not 96 bits"))?;
+    let tag = decode_segment(tag)?;
+    if tag.len() != TAG_LEN {
+        return Err(Error::Malformed("the tag is not 128 bits"));
+    }
+    let mut sealed = decode_segment(ciphertext)?;
+    sealed.extend_from_slice(&tag);
+    let nonce = Nonce::<Aes256Gcm>::from(iv);
+    for (index, key) in keys.candidates(kid.as_deref())? {
+        let payload = Payload {
+            msg: &sealed,
+            aad: header.as_bytes(),
+        };
+        if let Ok(claims) = key.cipher(cookie_name).decrypt(&nonce, payload) {
+            return Ok((claims, index));
+        }
+    }
+    Err(Error::Decryption)
+}

@@ -1,0 +1,94 @@
+//! Compact JWS with HMAC (HS256/384/512), as jose's `SignJWT` writes and `jwtVerify` reads.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::Mac;
+
+use super::{Header, decode_segment};
+use crate::config::Algorithm;
+use crate::error::Error;
+use crate::keys::{KeyEntry, Keys};
+
+/// The base64url of `{"alg":"HS256"}` and its siblings, so that the common header is
+/// written and recognised without JSON work.
+pub(crate) fn plain_header(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::Hs384 => "eyJhbGciOiJIUzM4NCJ9",
+        Algorithm::Hs512 => "eyJhbGciOiJIUzUxMiJ9",
+        _ => "eyJhbGciOiJIUzI1NiJ9",
+    }
+}
+
+/// Signs the claims with the key.
+pub(crate) fn seal(alg: Algorithm, key: &KeyEntry, claims: &[u8]) -> String {
+    let mut token = String::with_capacity(claims.len() * 4 / 3 + 128);
+    match &key.id {
+        None => token.push_str(plain_header(alg)),
+        Some(kid) => token.push_str(&Header::encode(&[("alg", alg.name())], Some(kid))),
+    }
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(claims, &mut token);
+    let signature = match alg {
+        Algorithm::Hs384 => mac(&key.hs384, token.as_bytes()),
+        Algorithm::Hs512 => mac(&key.hs512, token.as_bytes()),
+        _ => mac(&key.hs256, token.as_bytes()),
+    };
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    token
+}
+
+fn mac<M: Mac + Clone>(keyed: &M, message: &[u8]) -> Vec<u8> {
+    let mut mac = keyed.clone();
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn verifies<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool {
+    let mut mac = keyed.clone();
+    mac.update(message);
+    // verify_slice compares in constant time.
+    mac.verify_slice(signature).is_ok()
+}
+
+/// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
+pub(crate) fn open(alg: Algorithm, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
+    let (signing_input, signature) = token
+        .rsplit_once('.')
+        .ok_or(Error::Malformed("not a compact JWS"))?;
+    let (header, claims) = signing_input
+        .split_once('.')
+        .ok_or(Error::Malformed("not a compact JWS"))?;
+    if claims.contains('.') {
+        // Five segments is a JWE: a token of another session type, never to be read as ours.
+        return Err(match claims.matches('.').count() {
+            2 => Error::Algorithm {
+                expected: alg.name(),
+            },
+            _ => Error::Malformed("not a compact JWS"),
+        });
+    }
+    let kid = if header == plain_header(alg) {
+        None
+    } else {
+        let parsed = Header::decode(header)?;
+        if parsed.alg.as_deref() != Some(alg.name()) {
+            return Err(Error::Algorithm {
+                expected: alg.name(),
+            });
+        }
+        parsed.kid
+    };
+    let signature = decode_segment(signature)?;
+    let message = signing_input.as_bytes();
+    let signer = keys
+        .candidates(kid.as_deref())?
+        .find(|(_, key)| match alg {
+            Algorithm::Hs384 => verifies(&key.hs384, message, &signature),
+            Algorithm::Hs512 => verifies(&key.hs512, message, &signature),
+            _ => verifies(&key.hs256, message, &signature),
+        })
+        .map(|(index, _)| index)
+        .ok_or(Error::Signature)?;
+    Ok((decode_segment(claims)?, signer))
+}

@@ -1,0 +1,78 @@
+//! [`Verified`]: a session payload that passed every check.
+
+use std::fmt;
+use std::ops::Deref;
+
+use time::OffsetDateTime;
+
+use crate::claims::Lifetime;
+
+/// A session payload whose token was verified: algorithm, key, integrity and expiry.
+///
+/// It derefs to the payload. The only way to get one is from a token that checked out, so
+/// a function that takes `&Verified<UserSession>` cannot be handed an unchecked session.
+pub struct Verified<T> {
+    value: T,
+    lifetime: Lifetime,
+    key_index: usize,
+}
+
+impl<T> Verified<T> {
+    pub(crate) fn new(value: T, lifetime: Lifetime, key_index: usize) -> Self {
+        Verified {
+            value,
+            lifetime,
+            key_index,
+        }
+    }
+
+    /// The token's `iat`.
+    pub fn issued_at(&self) -> OffsetDateTime {
+        self.lifetime.issued_at
+    }
+
+    /// The token's `exp`.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.lifetime.expires_at
+    }
+
+    /// True when a fallback key, not the primary, verified the token. Re-issue the session
+    /// (see `Session::refresh`) so that the old key can be retired.
+    pub fn used_fallback_key(&self) -> bool {
+        self.key_index > 0
+    }
+
+    /// The payload, no longer marked as verified.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> Deref for Verified<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Verified<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("value", &self.value)
+            .field("issued_at", &self.lifetime.issued_at)
+            .field("expires_at", &self.lifetime.expires_at)
+            .field("used_fallback_key", &self.used_fallback_key())
+            .finish()
+    }
+}
+
+impl<T: Clone> Clone for Verified<T> {
+    fn clone(&self) -> Self {
+        Verified {
+            value: self.value.clone(),
+            lifetime: self.lifetime,
+            key_index: self.key_index,
+        }
+    }
+}

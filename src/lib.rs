@@ -1,0 +1,88 @@
+//! Typed, compile-time-checked web sessions.
+//!
+//! Derive [`Session`] on a serde struct, declare the cookie and token policy in
+//! `#[session(...)]`, and get encryption, expiry checks, cookie builders, refresh and
+//! logout. Every attribute is checked when your crate compiles. Tokens interoperate with
+//! the JavaScript library `jose`, so a Next.js app and a Rust service can share a session.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use sessionkit::{Keys, Session};
+//!
+//! #[derive(Serialize, Deserialize, Session)]
+//! #[serde(rename_all = "camelCase")]
+//! #[session(cookie = "session", ttl = "7d", same_site = "lax")]
+//! struct UserSession {
+//!     user_id: String,
+//! }
+//!
+//! # fn main() -> Result<(), sessionkit::Error> {
+//! let keys = Keys::new("a secret of at least thirty-two bytes!!")?;
+//!
+//! // Log in: the Set-Cookie header to send.
+//! let cookie = UserSession { user_id: "42".into() }.cookie(&keys)?;
+//! assert!(cookie.http_only().unwrap_or(false));
+//!
+//! // Each request: verify the cookie the browser sent back.
+//! let header = format!("theme=dark; session={}", cookie.value());
+//! let session = UserSession::from_cookie_header(&header, &keys)?;
+//! assert_eq!(session.user_id, "42");
+//!
+//! // A tampered cookie is refused with a typed error.
+//! let tampered = header.replace("session=e", "session=f");
+//! assert!(UserSession::from_cookie_header(&tampered, &keys).is_err());
+//!
+//! // Renew, and log out.
+//! let renewed = UserSession::refresh(&session, &keys)?;
+//! let logout = UserSession::removal_cookie();
+//! assert_eq!(logout.value(), "");
+//! # let _ = renewed;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Token formats
+//!
+//! - **`A256GCM` (the default)**: a compact JWE, `alg: dir`, `enc: A256GCM`. The payload is
+//!   encrypted and authenticated. The 32-byte content key is
+//!   `HKDF-SHA256(ikm = secret, salt = "sessionkit/jwe/v1",
+//!   info = "sessionkit A256GCM cookie=" || cookie name, L = 32)` (see
+//!   [`derive_content_key`]); binding the cookie name keeps one session type's token from
+//!   opening as another's.
+//! - **`HS256`, `HS384`, `HS512`**: a compact JWS with the header `{"alg":"HS256"}`,
+//!   exactly what jose's `SignJWT` writes. **The payload is only signed: anyone holding the
+//!   cookie can read it.** Use it for what the Next.js guide does, or to share cookies with
+//!   a jose app.
+//!
+//! The claims are the payload's fields plus `iat` and `exp` (and `iss`/`aud` when
+//! configured). The key is the secret's bytes as given, as jose's
+//! `new TextEncoder().encode(secret)`.
+//!
+//! # Verification
+//!
+//! A token is refused when its algorithm is not the configured one (`none` included), when
+//! its header has `crit`, when no key verifies it, when `exp <= now - leeway` (expired) or
+//! `nbf > now + leeway` (not yet valid), when `exp` or `iat` is missing or malformed, or
+//! when a configured `iss`/`aud` does not match. Each cause is its own [`Error`] variant.
+//!
+//! # The payload
+//!
+//! The payload shares one JSON object with the registered claims, so do not name a field
+//! `iat`, `exp`, `nbf`, `iss` or `aud`, and do not use `#[serde(deny_unknown_fields)]`
+//! (the derive rejects it).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use sessionkit_macros::Session;
+pub use sessionkit_runtime::cookie::{MAX_COOKIE_SIZE, find_session_cookie};
+pub use sessionkit_runtime::{
+    Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, Keys, SameSite, Session,
+    SessionConfig, Verified, derive_content_key,
+};
+pub use time;
+
+/// Paths the derive's generated code uses. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use sessionkit_runtime::{Algorithm, SameSite, SessionConfig};
+}
