@@ -1,0 +1,66 @@
+//! Session types and helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use serde::{Deserialize, Serialize};
+use sessionkit::time::{Duration, OffsetDateTime};
+use sessionkit::{Keys, Session};
+
+/// The secret the tests share with the jose side; 40 bytes.
+pub const SECRET: &str = "interop-secret-0123456789-abcdefghijklmn";
+/// A different secret of valid length.
+pub const OTHER_SECRET: &str = "another-secret-0123456789-abcdefghijklmn";
+
+/// The guide's payload, signed as the guide signs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[serde(rename_all = "camelCase")]
+#[session(cookie = "session", ttl = "7d", algorithm = "HS256", same_site = "lax")]
+pub struct GuideSession {
+    pub user_id: String,
+    pub expires_at: String,
+}
+
+/// The guide's payload in the default encrypted mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[serde(rename_all = "camelCase")]
+#[session(cookie = "session")]
+pub struct SealedSession {
+    pub user_id: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(algorithm = "HS384", ttl = "1h")]
+pub struct Hs384Session {
+    pub user_id: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(algorithm = "HS512", ttl = "1h")]
+pub struct Hs512Session {
+    pub user_id: u64,
+}
+
+pub fn keys() -> Keys {
+    Keys::new(SECRET).expect("valid secret")
+}
+
+pub fn other_keys() -> Keys {
+    Keys::new(OTHER_SECRET).expect("valid secret")
+}
+
+/// A fixed instant, so that expiry tests do not depend on the clock.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_790_000_000).expect("in range")
+}
+
+pub fn later(seconds: i64) -> OffsetDateTime {
+    now() + Duration::seconds(seconds)
+}
+
+pub fn guide(user_id: &str) -> GuideSession {
+    GuideSession { user_id: user_id.into(), expires_at: "2026-09-28T12:00:00.000Z".into() }
+}
+
+pub fn sealed(user_id: &str) -> SealedSession {
+    SealedSession { user_id: user_id.into(), expires_at: "2026-09-28T12:00:00.000Z".into() }
+}
