@@ -74,10 +74,9 @@
 #![warn(missing_docs)]
 
 pub use sessionkit_macros::Session;
-pub use sessionkit_runtime::cookie::{MAX_COOKIE_SIZE, find_session_cookie};
 pub use sessionkit_runtime::{
-    Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, Keys, SameSite, Session,
-    SessionConfig, Verified, derive_content_key,
+    Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, Keys, MAX_COOKIE_SIZE,
+    SameSite, Session, SessionConfig, Verified, cookie, derive_content_key, find_session_cookie,
 };
 pub use time;
 

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{SECRET, SealedSession, guide, keys, sealed, GuideSession};
+use common::{GuideSession, SECRET, SealedSession, guide, keys, sealed};
 use serde_json::Value;
 use sessionkit::time::OffsetDateTime;
 use sessionkit::{Error, Session};
@@ -22,11 +22,21 @@ fn jose(args: &[&str]) -> Option<Value> {
     let dir = interop_dir();
     let required = std::env::var("SESSIONKIT_INTEROP").is_ok_and(|v| v == "require");
     if !dir.join("node_modules/jose").is_dir() {
-        assert!(!required, "jose is not installed: run `npm ci` in {}", dir.display());
+        assert!(
+            !required,
+            "jose is not installed: run `npm ci` in {}",
+            dir.display()
+        );
         eprintln!("skipped: jose is not installed (run `npm ci` in tests/interop)");
         return None;
     }
-    let output = match Command::new("node").arg("jose.mjs").args(args).current_dir(&dir).env("SESSION_SECRET", SECRET).output() {
+    let output = match Command::new("node")
+        .arg("jose.mjs")
+        .args(args)
+        .current_dir(&dir)
+        .env("SESSION_SECRET", SECRET)
+        .output()
+    {
         Ok(output) => output,
         Err(err) => {
             assert!(!required, "cannot run node: {err}");
@@ -48,19 +58,34 @@ fn unix(seconds: &Value) -> OffsetDateTime {
 
 #[test]
 fn guide_tokens_verify_in_rust_and_match_byte_for_byte() {
-    let Some(made) = jose(&["guide-encrypt", "user-42"]) else { return };
+    let Some(made) = jose(&["guide-encrypt", "user-42"]) else {
+        return;
+    };
     let token = made["token"].as_str().expect("token");
     let session = GuideSession::decrypt(token, &keys()).expect("a guide token verifies");
     assert_eq!(session.user_id, "user-42");
-    assert_eq!(session.expires_at, made["expiresAt"].as_str().expect("expiresAt"));
-    assert_eq!(session.expires_at_seconds(), session.issued_at_seconds() + 7 * 86_400);
+    assert_eq!(
+        session.expires_at,
+        made["expiresAt"].as_str().expect("expiresAt")
+    );
+    assert_eq!(
+        session.expires_at_seconds(),
+        session.issued_at_seconds() + 7 * 86_400
+    );
 
     // Same claims, same second: the same bytes as jose's SignJWT.
-    let again = session.clone().into_inner().encrypt_at(&keys(), session.issued_at()).expect("encrypt");
+    let again = session
+        .clone()
+        .into_inner()
+        .encrypt_at(&keys(), session.issued_at())
+        .expect("encrypt");
     assert_eq!(again, token);
 
     // And a foreign key refuses it.
-    assert_eq!(GuideSession::decrypt(token, &common::other_keys()).unwrap_err(), Error::Signature);
+    assert_eq!(
+        GuideSession::decrypt(token, &common::other_keys()).unwrap_err(),
+        Error::Signature
+    );
 }
 
 trait Seconds {
@@ -80,8 +105,13 @@ impl<T> Seconds for sessionkit::Verified<T> {
 #[test]
 fn rust_signed_tokens_pass_jose_jwt_verify() {
     let token = guide("user-7").encrypt(&keys()).expect("encrypt");
-    let Some(verified) = jose(&["verify-hs", "HS256", &token]) else { return };
-    assert_eq!(verified["protectedHeader"], serde_json::json!({ "alg": "HS256" }));
+    let Some(verified) = jose(&["verify-hs", "HS256", &token]) else {
+        return;
+    };
+    assert_eq!(
+        verified["protectedHeader"],
+        serde_json::json!({ "alg": "HS256" })
+    );
     let payload = &verified["payload"];
     assert_eq!(payload["userId"], "user-7");
     assert_eq!(payload["expiresAt"], "2026-09-28T12:00:00.000Z");
@@ -92,10 +122,16 @@ fn rust_signed_tokens_pass_jose_jwt_verify() {
 
 #[test]
 fn rust_hs384_and_hs512_tokens_pass_jose() {
-    let token = common::Hs384Session { user_id: 1 }.encrypt(&keys()).expect("encrypt");
-    let Some(verified) = jose(&["verify-hs", "HS384", &token]) else { return };
+    let token = common::Hs384Session { user_id: 1 }
+        .encrypt(&keys())
+        .expect("encrypt");
+    let Some(verified) = jose(&["verify-hs", "HS384", &token]) else {
+        return;
+    };
     assert_eq!(verified["payload"]["user_id"], 1);
-    let token = common::Hs512Session { user_id: 2 }.encrypt(&keys()).expect("encrypt");
+    let token = common::Hs512Session { user_id: 2 }
+        .encrypt(&keys())
+        .expect("encrypt");
     let verified = jose(&["verify-hs", "HS512", &token]).expect("jose ran before");
     assert_eq!(verified["payload"]["user_id"], 2);
 }
@@ -103,8 +139,13 @@ fn rust_hs384_and_hs512_tokens_pass_jose() {
 #[test]
 fn rust_encrypted_tokens_open_with_jose_jwt_decrypt() {
     let token = sealed("user-9").encrypt(&keys()).expect("encrypt");
-    let Some(opened) = jose(&["decrypt-a256gcm", "session", &token]) else { return };
-    assert_eq!(opened["protectedHeader"], serde_json::json!({ "alg": "dir", "enc": "A256GCM" }));
+    let Some(opened) = jose(&["decrypt-a256gcm", "session", &token]) else {
+        return;
+    };
+    assert_eq!(
+        opened["protectedHeader"],
+        serde_json::json!({ "alg": "dir", "enc": "A256GCM" })
+    );
     assert_eq!(opened["payload"]["userId"], "user-9");
     let session = SealedSession::decrypt(&token, &keys()).expect("decrypt");
     assert_eq!(unix(&opened["payload"]["exp"]), session.expires_at());
@@ -113,13 +154,27 @@ fn rust_encrypted_tokens_open_with_jose_jwt_decrypt() {
 #[test]
 fn jose_encrypted_tokens_open_in_rust() {
     let payload = r#"{"userId":"user-11","expiresAt":"2026-12-03T10:00:00.000Z"}"#;
-    let Some(made) = jose(&["encrypt-a256gcm", "session", payload]) else { return };
+    let Some(made) = jose(&["encrypt-a256gcm", "session", payload]) else {
+        return;
+    };
     let token = made["token"].as_str().expect("token");
     let session = SealedSession::decrypt(token, &keys()).expect("a jose JWE opens");
-    assert_eq!(*session, SealedSession { user_id: "user-11".into(), expires_at: "2026-12-03T10:00:00.000Z".into() });
-    assert_eq!(session.expires_at() - session.issued_at(), sessionkit::time::Duration::days(7));
+    assert_eq!(
+        *session,
+        SealedSession {
+            user_id: "user-11".into(),
+            expires_at: "2026-12-03T10:00:00.000Z".into()
+        }
+    );
+    assert_eq!(
+        session.expires_at() - session.issued_at(),
+        sessionkit::time::Duration::days(7)
+    );
     // The key is bound to the cookie name: a token sealed for another cookie does not open.
     let made = jose(&["encrypt-a256gcm", "other", payload]).expect("jose ran before");
     let foreign = made["token"].as_str().expect("token");
-    assert_eq!(SealedSession::decrypt(foreign, &keys()).unwrap_err(), Error::Decryption);
+    assert_eq!(
+        SealedSession::decrypt(foreign, &keys()).unwrap_err(),
+        Error::Decryption
+    );
 }

@@ -124,8 +124,12 @@ pub(crate) fn validate(
     json: &[u8],
     now: OffsetDateTime,
 ) -> Result<Lifetime, Error> {
-    let claims: Registered = serde_json::from_slice(json)
-        .map_err(|_| Error::Malformed("the claims are not a JSON object"))?;
+    const NOT_AN_OBJECT: Error = Error::Malformed("the claims are not a JSON object");
+    // serde would also read a struct from a JSON array, positionally.
+    if json.trim_ascii_start().first() != Some(&b'{') {
+        return Err(NOT_AN_OBJECT);
+    }
+    let claims: Registered = serde_json::from_slice(json).map_err(|_| NOT_AN_OBJECT)?;
     let exp = numeric_date(&claims.exp, "`exp` is not a valid NumericDate")?
         .ok_or(Error::Claims("`exp` is missing"))?;
     let iat = numeric_date(&claims.iat, "`iat` is not a valid NumericDate")?

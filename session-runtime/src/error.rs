@@ -82,7 +82,7 @@ pub enum Error {
         limit: usize,
     },
     /// The `Cookie:` header holds the session cookie more than once. See
-    /// [`crate::cookie::find_session_cookie`] for why this is refused.
+    /// [`crate::find_session_cookie`] for why this is refused.
     #[error("the session cookie appears {count} times in the request")]
     DuplicateCookie {
         /// How many times.

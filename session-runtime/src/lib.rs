@@ -8,7 +8,7 @@
 
 mod claims;
 mod config;
-pub mod cookie;
+mod cookies;
 mod error;
 mod keys;
 mod session;
@@ -16,9 +16,11 @@ mod token;
 mod verified;
 
 pub use crate::config::{Algorithm, SameSite, SessionConfig};
+pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
 pub use crate::error::{EnvProblem, Error};
 pub use crate::keys::{HKDF_INFO_PREFIX, HKDF_SALT, Keys, derive_content_key};
 pub use crate::session::Session;
 pub use crate::verified::Verified;
+pub use ::cookie;
 pub use ::cookie::Cookie;
 pub use time::OffsetDateTime;

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::config::SessionConfig;
-use crate::cookie::{find_session_cookie, removal_cookie, session_cookie};
+use crate::cookies::{find_session_cookie, removal_cookie, session_cookie};
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::token;

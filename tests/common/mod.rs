@@ -58,9 +58,62 @@ pub fn later(seconds: i64) -> OffsetDateTime {
 }
 
 pub fn guide(user_id: &str) -> GuideSession {
-    GuideSession { user_id: user_id.into(), expires_at: "2026-09-28T12:00:00.000Z".into() }
+    GuideSession {
+        user_id: user_id.into(),
+        expires_at: "2026-09-28T12:00:00.000Z".into(),
+    }
 }
 
 pub fn sealed(user_id: &str) -> SealedSession {
-    SealedSession { user_id: user_id.into(), expires_at: "2026-09-28T12:00:00.000Z".into() }
+    SealedSession {
+        user_id: user_id.into(),
+        expires_at: "2026-09-28T12:00:00.000Z".into(),
+    }
+}
+
+/// base64url without padding, as JOSE writes segments.
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn unb64(segment: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .expect("base64url")
+}
+
+/// A JWS with any header and claims, signed by jsonwebtoken (not by the code under test).
+pub fn craft(header: &str, claims: &str, alg: jsonwebtoken::Algorithm, secret: &str) -> String {
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, alg).expect("sign");
+    format!("{input}.{signature}")
+}
+
+/// An HS256 JWS with the guide's header and the given claims, signed with [`SECRET`].
+pub fn craft_hs256(claims: &str) -> String {
+    craft(
+        r#"{"alg":"HS256"}"#,
+        claims,
+        jsonwebtoken::Algorithm::HS256,
+        SECRET,
+    )
+}
+
+/// Guide-style claims with the given registered-claim JSON appended.
+pub fn guide_claims(registered: &str) -> String {
+    let sep = if registered.is_empty() { "" } else { "," };
+    format!(r#"{{"userId":"u","expiresAt":"2026-09-28T12:00:00.000Z"{sep}{registered}}}"#)
+}
+
+/// Flips one bit in the decoded bytes of segment `index`, keeping the base64 valid.
+pub fn flip_bit(token: &str, index: usize) -> String {
+    let mut segments: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut bytes = unb64(&segments[index]);
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    segments[index] = b64(&bytes);
+    segments.join(".")
 }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::claims;
 use crate::config::{Algorithm, SessionConfig};
-use crate::cookie::MAX_COOKIE_SIZE;
+use crate::cookies::MAX_COOKIE_SIZE;
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::verified::Verified;
