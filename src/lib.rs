@@ -83,5 +83,6 @@ pub use time;
 /// Paths the derive's generated code uses. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use serde;
     pub use sessionkit_runtime::{Algorithm, SameSite, SessionConfig};
 }

@@ -95,8 +95,6 @@ fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
 }
 
 fn generate(input: &DeriveInput, attrs: &Attrs, krate: &TokenStream) -> TokenStream {
-    let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let private = quote!(#krate::__private);
     let mut setters = Vec::new();
     let mut set = |span: Span, setter: &str, value: TokenStream| {
@@ -158,10 +156,31 @@ fn generate(input: &DeriveInput, attrs: &Attrs, krate: &TokenStream) -> TokenStr
     if let Some(v) = &attrs.audience {
         set(v.span, "with_audience", string(&v.value));
     }
+    impl_session(
+        input,
+        krate,
+        quote!(#private::SessionConfig::DEFAULT #(#setters)*),
+    )
+}
+
+/// `impl Session for ...` with the given `CONFIG`, shared by the real impl and the stub.
+pub fn impl_session(input: &DeriveInput, krate: &TokenStream, config: TokenStream) -> TokenStream {
+    let ident = &input.ident;
+    let private = quote!(#krate::__private);
+    // A generic payload is a session only for the parameters that make it serde-able;
+    // serde's own derive decides which those are, so ask for the result, not the parts.
+    let mut generics = input.generics.clone();
+    if !generics.params.is_empty() {
+        let (_, ty_generics, _) = input.generics.split_for_impl();
+        generics.make_where_clause().predicates.push(syn::parse_quote!(
+            #ident #ty_generics: #private::serde::Serialize + #private::serde::de::DeserializeOwned
+        ));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Session for #ident #ty_generics #where_clause {
-            const CONFIG: #private::SessionConfig = #private::SessionConfig::DEFAULT #(#setters)*;
+            const CONFIG: #private::SessionConfig = #config;
         }
     }
 }

@@ -8,6 +8,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
+use crate::expand;
+
 /// Accumulates every error so that one build reports all of them.
 #[derive(Default)]
 pub struct Errors(Option<syn::Error>);
@@ -27,15 +29,11 @@ impl Errors {
 
 /// The errors plus an impl with the default configuration.
 pub fn stub(input: &DeriveInput, krate: &TokenStream, err: syn::Error) -> TokenStream {
-    let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let errors = err.to_compile_error();
+    let config = quote!(#krate::__private::SessionConfig::DEFAULT);
+    let stub = expand::impl_session(input, krate, config);
     quote! {
         #errors
-        #[automatically_derived]
-        impl #impl_generics #krate::Session for #ident #ty_generics #where_clause {
-            const CONFIG: #krate::__private::SessionConfig =
-                #krate::__private::SessionConfig::DEFAULT;
-        }
+        #stub
     }
 }
