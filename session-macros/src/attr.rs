@@ -243,10 +243,15 @@ fn choice<T: Copy>(
                 .iter()
                 .map(|(name, _)| format!("\"{name}\""))
                 .collect::<Vec<_>>();
+            let hint = options
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&text))
+                .map(|(name, _)| format!("; did you mean \"{name}\"?"))
+                .unwrap_or_default();
             Err(syn::Error::new(
                 lit.span(),
                 format!(
-                    "expected `{key}` to be one of {}, found \"{text}\"",
+                    "expected `{key}` to be one of {}, found \"{text}\"{hint}",
                     listed.join(", ")
                 ),
             ))
