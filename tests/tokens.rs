@@ -578,3 +578,25 @@ fn issuer_and_audience_are_written_and_required() {
         );
     }
 }
+
+#[test]
+fn escaped_member_names_mean_the_same_member() {
+    let t = now().unix_timestamp();
+    // `\u0065xp` is `exp` and `user\u0049d` is `userId` to every JSON reader.
+    let claims = format!(
+        r#"{{"user\u0049d":"u","expiresAt":"x","iat":{t},"\u0065xp":{}}}"#,
+        t + 60
+    );
+    let session = GuideSession::decrypt_at(&craft_hs256(&claims), &keys(), now()).unwrap();
+    assert_eq!(session.user_id, "u");
+    assert_eq!(session.expires_at(), later(60));
+    let twice = format!(
+        r#"{{"userId":"u","expiresAt":"x","iat":{t},"exp":{},"\u0065xp":{}}}"#,
+        t + 60,
+        t + 600
+    );
+    assert!(matches!(
+        GuideSession::decrypt_at(&craft_hs256(&twice), &keys(), now()).unwrap_err(),
+        Error::Malformed(_)
+    ));
+}

@@ -3,12 +3,14 @@
 
 use std::io::Write;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::config::SessionConfig;
 use crate::error::Error;
+use crate::split::{self, Registered};
 
 /// The times a verified token carries.
 #[derive(Debug, Clone, Copy)]
@@ -64,37 +66,9 @@ fn push_key(json: &mut Vec<u8>, key: &str) {
     json.extend_from_slice(b"\":");
 }
 
-/// A claim that was present in the JSON, whatever its value, so that `"exp": null` is a
-/// malformed claim rather than a missing one (the mistake behind CVE-2026-25537).
-#[derive(Default)]
-struct Present(Option<Value>);
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(|value| Present(Some(value)))
-    }
-}
-
-/// The registered claims; every other field is skipped here and read into the payload.
-#[derive(Deserialize)]
-struct Registered {
-    #[serde(default)]
-    exp: Present,
-    #[serde(default)]
-    iat: Present,
-    #[serde(default)]
-    nbf: Present,
-    #[serde(default)]
-    iss: Present,
-    #[serde(default)]
-    aud: Present,
-}
-
 /// A NumericDate (RFC 7519): seconds since the epoch, as a JSON number in range.
-fn numeric_date(claim: &Present, name: &'static str) -> Result<Option<i64>, Error> {
-    let Some(value) = &claim.0 else {
-        return Ok(None);
-    };
+fn numeric_date(claim: &Option<Value>, name: &'static str) -> Result<Option<i64>, Error> {
+    let Some(value) = claim else { return Ok(None) };
     let seconds = match value {
         Value::Number(number) => number.as_i64().or_else(|| {
             number
@@ -114,22 +88,46 @@ fn timestamp(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Checks the registered claims of verified JSON against the configuration and `now`.
+/// Reads verified claims JSON into the payload and checks its registered claims against
+/// the configuration and `now`.
 ///
-/// As jose: expired when `exp <= now - leeway`, not yet valid when `nbf > now + leeway`,
-/// in whole seconds. Stricter than jose: `exp` and `iat` are required, and any malformed
-/// time claim is refused rather than ignored.
-pub(crate) fn validate(
+/// When the JSON does not fit, the claims are read again on their own so that the error
+/// names the first problem in the order a careful reader would: not an object, then the
+/// registered claims, then the payload.
+pub(crate) fn open<T: DeserializeOwned>(
     config: &SessionConfig,
     json: &[u8],
     now: OffsetDateTime,
-) -> Result<Lifetime, Error> {
-    const NOT_AN_OBJECT: Error = Error::Malformed("the claims are not a JSON object");
-    // serde would also read a struct from a JSON array, positionally.
-    if json.trim_ascii_start().first() != Some(&b'{') {
-        return Err(NOT_AN_OBJECT);
+) -> Result<(T, Lifetime), Error> {
+    match split::payload_and_claims::<T>(json) {
+        Ok((value, registered)) => Ok((value, check(config, &registered, now)?)),
+        Err(payload_err) => {
+            let registered = split::claims(json)
+                .map_err(|_| Error::Malformed("the claims are not a JSON object"))?;
+            check(config, &registered, now)?;
+            Err(Error::Payload(payload_error(&payload_err)))
+        }
     }
-    let claims: Registered = serde_json::from_slice(json).map_err(|_| NOT_AN_OBJECT)?;
+}
+
+/// serde's message names the field and the expected type; its location refers to JSON the
+/// caller never sees, so only the message is kept, and it is cut short.
+fn payload_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    message.chars().take(160).collect()
+}
+
+/// The registered-claim rules.
+///
+/// As jose: expired when `exp <= now - leeway`, not yet valid when `nbf > now + leeway`,
+/// in whole seconds. Stricter than jose: `exp` and `iat` are required, and a malformed
+/// time claim (a string, null, out of range) is refused rather than ignored.
+fn check(
+    config: &SessionConfig,
+    claims: &Registered,
+    now: OffsetDateTime,
+) -> Result<Lifetime, Error> {
     let exp = numeric_date(&claims.exp, "`exp` is not a valid NumericDate")?
         .ok_or(Error::Claims("`exp` is missing"))?;
     let iat = numeric_date(&claims.iat, "`iat` is not a valid NumericDate")?
@@ -148,12 +146,12 @@ pub(crate) fn validate(
         });
     }
     if let Some(issuer) = config.issuer {
-        if !matches!(&claims.iss.0, Some(Value::String(iss)) if iss == issuer) {
+        if !matches!(&claims.iss, Some(Value::String(iss)) if iss == issuer) {
             return Err(Error::Claims("`iss` does not match the configured issuer"));
         }
     }
     if let Some(audience) = config.audience {
-        let listed = match &claims.aud.0 {
+        let listed = match &claims.aud {
             Some(Value::String(aud)) => aud == audience,
             Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(audience)),
             _ => false,

@@ -12,6 +12,7 @@ mod cookies;
 mod error;
 mod keys;
 mod session;
+mod split;
 mod token;
 mod verified;
 

@@ -2,9 +2,10 @@
 //! `jwtDecrypt` reads, with the content key from [`crate::keys::derive_content_key`].
 
 use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{Aead, Nonce, Payload};
+use aes_gcm::aead::{AeadInOut, Nonce, Tag};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
 
 use super::{Header, decode_segment};
 use crate::config::Algorithm;
@@ -19,8 +20,16 @@ const EXPECTED: Error = Error::Algorithm {
     expected: "dir with A256GCM",
 };
 
-/// Encrypts the claims with a fresh random IV under the key's content key for the cookie.
-pub(crate) fn seal(key: &KeyEntry, cookie_name: &str, claims: &[u8]) -> Result<String, Error> {
+/// Encrypts the claims in place with a fresh random IV under the key's content key for the
+/// cookie.
+///
+/// The IV comes from the thread-local CSPRNG (ChaCha seeded and periodically reseeded from
+/// the operating system): a system call per token would cost more than the encryption.
+pub(crate) fn seal(
+    key: &KeyEntry,
+    cookie_name: &str,
+    mut claims: Vec<u8>,
+) -> Result<String, Error> {
     let header = match &key.id {
         None => PLAIN_HEADER.to_owned(),
         Some(kid) => Header::encode(
@@ -29,28 +38,24 @@ pub(crate) fn seal(key: &KeyEntry, cookie_name: &str, claims: &[u8]) -> Result<S
         ),
     };
     let mut iv = [0u8; IV_LEN];
-    getrandom::fill(&mut iv).map_err(|_| Error::Random)?;
-    let sealed = key
+    rand::rng().fill_bytes(&mut iv);
+    let tag = key
         .cipher(cookie_name)
-        .encrypt(
+        .encrypt_inout_detached(
             &Nonce::<Aes256Gcm>::from(iv),
-            Payload {
-                msg: claims,
-                aad: header.as_bytes(),
-            },
+            header.as_bytes(),
+            claims.as_mut_slice().into(),
         )
         .map_err(|_| Error::Serialize("the claims are too large to encrypt".into()))?;
-    let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG_LEN);
     let mut token = header;
-    token.reserve(sealed.len() * 4 / 3 + 32);
+    token.reserve((IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 8);
     // The empty segment is the encrypted key, which `dir` leaves out.
     token.push_str("..");
-    for (index, part) in [&iv[..], ciphertext, tag].into_iter().enumerate() {
-        if index > 0 {
-            token.push('.');
-        }
-        URL_SAFE_NO_PAD.encode_string(part, &mut token);
-    }
+    URL_SAFE_NO_PAD.encode_string(iv, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(tag, &mut token);
     Ok(token)
 }
 
@@ -85,18 +90,20 @@ pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u
         .try_into()
         .map_err(|_| Error::Malformed("the IV is not 96 bits"))?;
     let tag = decode_segment(tag)?;
-    if tag.len() != TAG_LEN {
-        return Err(Error::Malformed("the tag is not 128 bits"));
-    }
-    let mut sealed = decode_segment(ciphertext)?;
-    sealed.extend_from_slice(&tag);
+    let tag = Tag::<Aes256Gcm>::try_from(tag.as_slice())
+        .map_err(|_| Error::Malformed("the tag is not 128 bits"))?;
+    let mut claims = decode_segment(ciphertext)?;
     let nonce = Nonce::<Aes256Gcm>::from(iv);
     for (index, key) in keys.candidates(kid.as_deref())? {
-        let payload = Payload {
-            msg: &sealed,
-            aad: header.as_bytes(),
-        };
-        if let Ok(claims) = key.cipher(cookie_name).decrypt(&nonce, payload) {
+        // The tag is checked before anything is decrypted, so a failed key leaves
+        // `claims` as it was for the next one.
+        let opened = key.cipher(cookie_name).decrypt_inout_detached(
+            &nonce,
+            header.as_bytes(),
+            claims.as_mut_slice().into(),
+            &tag,
+        );
+        if opened.is_ok() {
             return Ok((claims, index));
         }
     }

@@ -33,7 +33,7 @@ pub(crate) fn seal<T: Serialize>(
     let (json, expires_at) = claims::encode(config, payload, now)?;
     let key = keys.primary();
     let token = match config.algorithm {
-        Algorithm::A256Gcm => jwe::seal(key, config.cookie_name, &json)?,
+        Algorithm::A256Gcm => jwe::seal(key, config.cookie_name, json)?,
         signed => jws::seal(signed, key, &json),
     };
     // What decrypt refuses, encrypt must not hand out.
@@ -68,18 +68,8 @@ pub(crate) fn open<T: DeserializeOwned>(
         Algorithm::A256Gcm => jwe::open(keys, config.cookie_name, token)?,
         signed => jws::open(signed, keys, token)?,
     };
-    let lifetime = claims::validate(config, &json, now)?;
-    let value =
-        serde_json::from_slice::<T>(&json).map_err(|err| Error::Payload(payload_error(&err)))?;
+    let (value, lifetime) = claims::open(config, &json, now)?;
     Ok(Verified::new(value, lifetime, key_index))
-}
-
-/// serde's message names the field and the expected type; its location refers to JSON the
-/// caller never sees, so only the message is kept, and it is cut short.
-fn payload_error(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let message = message.split(" at line ").next().unwrap_or_default();
-    message.chars().take(160).collect()
 }
 
 /// The protected header fields this library reads. Unknown members are ignored, except
