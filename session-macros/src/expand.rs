@@ -42,13 +42,13 @@ fn check_shape(input: &DeriveInput, errors: &mut Errors) {
                 "`Session` cannot be derived for a unit struct: add the fields the session carries",
             ),
         },
-        Data::Enum(data) => syn::Error::new_spanned(
-            &data.enum_token,
+        Data::Enum(data) => syn::Error::new(
+            data.enum_token.span,
             "`Session` can only be derived for a struct with named fields, not an enum; \
              put the enum in a field of a struct",
         ),
-        Data::Union(data) => syn::Error::new_spanned(
-            &data.union_token,
+        Data::Union(data) => syn::Error::new(
+            data.union_token.span,
             "`Session` can only be derived for a struct with named fields, not a union",
         ),
     };
