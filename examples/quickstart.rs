@@ -59,7 +59,11 @@ fn main() -> Result<(), sessionkit::Error> {
     // 3. Change one character of the cookie, as an attacker would.
     let mut value = login.value().to_owned();
     let middle = value.len() / 2;
-    let replacement = if &value[middle..=middle] == "A" { "B" } else { "A" };
+    let replacement = if &value[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
     value.replace_range(middle..=middle, replacement);
     let tampered = format!("session={value}");
     println!("3. A tampered cookie is refused:");
@@ -83,7 +87,11 @@ fn main() -> Result<(), sessionkit::Error> {
     let renewed_session = UserSession::decrypt_at(renewed.value(), &keys, an_hour_later)?;
     println!("5. An hour later, refresh re-issues the token with a new expiry:");
     println!("   Set-Cookie: {renewed}");
-    println!("   expires {} (was {})\n", renewed_session.expires_at(), session.expires_at());
+    println!(
+        "   expires {} (was {})\n",
+        renewed_session.expires_at(),
+        session.expires_at()
+    );
 
     // 6. Log out (deleteSession).
     println!("6. Log out:");
