@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{Data, DeriveInput, Fields, Meta};
 
-use crate::attr::{Algorithm, Attrs, SameSite};
+use crate::attr::{Algorithm, Attrs, SameSite, Spanned};
 use crate::fallback::{self, Errors};
 use crate::valid;
 
@@ -96,71 +96,65 @@ fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
 
 fn generate(input: &DeriveInput, attrs: &Attrs, krate: &TokenStream) -> TokenStream {
     let private = quote!(#krate::__private);
-    let mut setters = Vec::new();
-    let mut set = |span: Span, setter: &str, value: TokenStream| {
-        let setter = syn::Ident::new(setter, Span::call_site());
-        setters.push(quote_spanned!(span=> .#setter(#value)));
-    };
-    if let Some(v) = &attrs.cookie {
-        set(v.span, "with_cookie_name", string(&v.value));
-    }
-    if let Some(v) = &attrs.ttl {
-        set(v.span, "with_ttl_seconds", number(v.value));
-    }
-    if let Some(v) = &attrs.algorithm {
+    let algorithm = attrs.algorithm.as_ref().map(|v| {
         let variant = match v.value {
             Algorithm::Hs256 => quote!(Hs256),
             Algorithm::Hs384 => quote!(Hs384),
             Algorithm::Hs512 => quote!(Hs512),
             Algorithm::A256Gcm => quote!(A256Gcm),
         };
-        set(
+        setter(
             v.span,
             "with_algorithm",
             quote!(#private::Algorithm::#variant),
-        );
-    }
-    if let Some(v) = &attrs.same_site {
+        )
+    });
+    let same_site = attrs.same_site.as_ref().map(|v| {
         let variant = match v.value {
             SameSite::Strict => quote!(Strict),
             SameSite::Lax => quote!(Lax),
             SameSite::None => quote!(None),
         };
-        set(
+        setter(
             v.span,
             "with_same_site",
             quote!(#private::SameSite::#variant),
-        );
-    }
-    if let Some(v) = &attrs.path {
-        set(v.span, "with_path", string(&v.value));
-    }
-    if let Some(v) = &attrs.domain {
-        set(v.span, "with_domain", string(&v.value));
-    }
-    if let Some(v) = &attrs.secure {
-        set(v.span, "with_secure", boolean(v.value));
-    }
-    if let Some(v) = &attrs.http_only {
-        set(v.span, "with_http_only", boolean(v.value));
-    }
-    if let Some(v) = &attrs.partitioned {
-        set(v.span, "with_partitioned", boolean(v.value));
-    }
-    if let Some(v) = &attrs.leeway {
-        set(v.span, "with_leeway_seconds", number(v.value));
-    }
-    if let Some(v) = &attrs.issuer {
-        set(v.span, "with_issuer", string(&v.value));
-    }
-    if let Some(v) = &attrs.audience {
-        set(v.span, "with_audience", string(&v.value));
-    }
+        )
+    });
+    let setters = [
+        plain(&attrs.cookie, "with_cookie_name"),
+        plain(&attrs.ttl, "with_ttl_seconds"),
+        algorithm,
+        same_site,
+        plain(&attrs.path, "with_path"),
+        plain(&attrs.domain, "with_domain"),
+        plain(&attrs.secure, "with_secure"),
+        plain(&attrs.http_only, "with_http_only"),
+        plain(&attrs.partitioned, "with_partitioned"),
+        plain(&attrs.leeway, "with_leeway_seconds"),
+        plain(&attrs.issuer, "with_issuer"),
+        plain(&attrs.audience, "with_audience"),
+    ];
+    let setters = setters.into_iter().flatten();
     impl_session(
         input,
         krate,
         quote!(#private::SessionConfig::DEFAULT #(#setters)*),
     )
+}
+
+/// `.with_x(value)` on `SessionConfig`, spanned at the user's literal so that a type error
+/// in the generated code would point there.
+fn setter(span: Span, name: &str, value: TokenStream) -> TokenStream {
+    let name = syn::Ident::new(name, Span::call_site());
+    quote_spanned!(span=> .#name(#value))
+}
+
+/// A setter for a value that is its own literal: a string, a number of seconds, a bool.
+fn plain<T: ToTokens>(value: &Option<Spanned<T>>, name: &str) -> Option<TokenStream> {
+    value
+        .as_ref()
+        .map(|v| setter(v.span, name, v.value.to_token_stream()))
 }
 
 /// `impl Session for ...` with the given `CONFIG`, shared by the real impl and the stub.
@@ -183,16 +177,4 @@ pub fn impl_session(input: &DeriveInput, krate: &TokenStream, config: TokenStrea
             const CONFIG: #private::SessionConfig = #config;
         }
     }
-}
-
-fn string(value: &str) -> TokenStream {
-    syn::LitStr::new(value, Span::call_site()).to_token_stream()
-}
-
-fn number(value: u64) -> TokenStream {
-    proc_macro2::Literal::u64_suffixed(value).to_token_stream()
-}
-
-fn boolean(value: bool) -> TokenStream {
-    syn::LitBool::new(value, Span::call_site()).to_token_stream()
 }

@@ -146,6 +146,11 @@ impl Keys {
     /// A fresh random key and its secret: 32 bytes from the operating system, in standard
     /// base64 (as `openssl rand -base64 32` prints), ready for a `.env` file. The key is the
     /// secret string's bytes, so the same line works for `jose` too.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system's random number generator fails, which leaves no safe way
+    /// to make a key.
     pub fn generate() -> (Keys, String) {
         let mut bytes = Zeroizing::new([0u8; 32]);
         getrandom::fill(bytes.as_mut())
