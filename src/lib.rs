@@ -85,4 +85,5 @@ pub use time;
 pub mod __private {
     pub use serde;
     pub use sessionkit_runtime::{Algorithm, SameSite, SessionConfig};
+    pub use std::string::{String, ToString};
 }

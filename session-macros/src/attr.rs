@@ -23,6 +23,8 @@ const KEYS: &[&str] = &[
     "leeway",
     "issuer",
     "audience",
+    "renew_within",
+    "max_lifetime",
     "crate",
 ];
 
@@ -64,6 +66,8 @@ pub struct Attrs {
     pub leeway: Option<Spanned<u64>>,
     pub issuer: Option<Spanned<String>>,
     pub audience: Option<Spanned<String>>,
+    pub renew_within: Option<Spanned<u64>>,
+    pub max_lifetime: Option<Spanned<u64>>,
     pub krate: Option<Spanned<Path>>,
     seen: Vec<String>,
 }
@@ -112,6 +116,8 @@ impl Attrs {
             "cookie" => string(meta, &key).map(|v| self.cookie = Some(v)),
             "ttl" => duration(meta, &key).map(|v| self.ttl = Some(v)),
             "leeway" => duration(meta, &key).map(|v| self.leeway = Some(v)),
+            "renew_within" => duration(meta, &key).map(|v| self.renew_within = Some(v)),
+            "max_lifetime" => duration(meta, &key).map(|v| self.max_lifetime = Some(v)),
             "algorithm" => choice(meta, &key, ALGORITHMS).map(|v| self.algorithm = Some(v)),
             "same_site" => choice(meta, &key, SAME_SITES).map(|v| self.same_site = Some(v)),
             "path" => string(meta, &key).map(|v| self.path = Some(v)),

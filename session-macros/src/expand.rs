@@ -7,13 +7,14 @@ use syn::{Data, DeriveInput, Fields, Meta};
 
 use crate::attr::{Algorithm, Attrs, SameSite, Spanned};
 use crate::fallback::{self, Errors};
+use crate::field;
 use crate::valid;
 
 /// The whole derive: the impl on success, the errors plus a stub impl otherwise.
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     check_shape(input, &mut errors);
-    check_field_attrs(input, &mut errors);
+    let user_id = field::user_id_field(input, &mut errors);
     check_serde_attrs(input, &mut errors);
     let attrs = Attrs::parse(&input.attrs, &mut errors);
     valid::check(&attrs, &mut errors);
@@ -23,7 +24,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     };
     match errors.take() {
         Some(err) => fallback::stub(input, &krate, err),
-        None => generate(input, &attrs, &krate),
+        None => generate(input, &attrs, user_id, &krate),
     }
 }
 
@@ -55,20 +56,6 @@ fn check_shape(input: &DeriveInput, errors: &mut Errors) {
     errors.push(problem);
 }
 
-fn check_field_attrs(input: &DeriveInput, errors: &mut Errors) {
-    let Data::Struct(data) = &input.data else {
-        return;
-    };
-    for attr in data.fields.iter().flat_map(|field| &field.attrs) {
-        if attr.path().is_ident("session") {
-            errors.push(syn::Error::new_spanned(
-                attr,
-                "`#[session(...)]` belongs on the struct, not on a field",
-            ));
-        }
-    }
-}
-
 /// The payload shares one JSON object with `iat` and `exp`, so a payload that denies
 /// unknown fields would reject every token; catch it here rather than at the first request.
 fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
@@ -94,7 +81,12 @@ fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
     }
 }
 
-fn generate(input: &DeriveInput, attrs: &Attrs, krate: &TokenStream) -> TokenStream {
+fn generate(
+    input: &DeriveInput,
+    attrs: &Attrs,
+    user_id: Option<&syn::Field>,
+    krate: &TokenStream,
+) -> TokenStream {
     let private = quote!(#krate::__private);
     let algorithm = attrs.algorithm.as_ref().map(|v| {
         let variant = match v.value {
@@ -134,13 +126,19 @@ fn generate(input: &DeriveInput, attrs: &Attrs, krate: &TokenStream) -> TokenStr
         plain(&attrs.leeway, "with_leeway_seconds"),
         plain(&attrs.issuer, "with_issuer"),
         plain(&attrs.audience, "with_audience"),
+        plain(&attrs.renew_within, "with_renew_within_seconds"),
+        plain(&attrs.max_lifetime, "with_max_lifetime_seconds"),
     ];
     let setters = setters.into_iter().flatten();
-    impl_session(
-        input,
-        krate,
-        quote!(#private::SessionConfig::DEFAULT #(#setters)*),
-    )
+    let config = quote!(#private::SessionConfig::DEFAULT #(#setters)*);
+    let user_id = user_id.and_then(|field| field.ident.as_ref()).map(|name| {
+        quote! {
+            fn session_user_id(&self) -> ::core::option::Option<#private::String> {
+                ::core::option::Option::Some(#private::ToString::to_string(&self.#name))
+            }
+        }
+    });
+    impl_session(input, krate, config, user_id)
 }
 
 /// `.with_x(value)` on `SessionConfig`, spanned at the user's literal so that a type error
@@ -158,7 +156,12 @@ fn plain<T: ToTokens>(value: &Option<Spanned<T>>, name: &str) -> Option<TokenStr
 }
 
 /// `impl Session for ...` with the given `CONFIG`, shared by the real impl and the stub.
-pub fn impl_session(input: &DeriveInput, krate: &TokenStream, config: TokenStream) -> TokenStream {
+pub fn impl_session(
+    input: &DeriveInput,
+    krate: &TokenStream,
+    config: TokenStream,
+    items: Option<TokenStream>,
+) -> TokenStream {
     let ident = &input.ident;
     let private = quote!(#krate::__private);
     // A generic payload is a session only for the parameters that make it serde-able;
@@ -175,6 +178,7 @@ pub fn impl_session(input: &DeriveInput, krate: &TokenStream, config: TokenStrea
         #[automatically_derived]
         impl #impl_generics #krate::Session for #ident #ty_generics #where_clause {
             const CONFIG: #private::SessionConfig = #config;
+            #items
         }
     }
 }

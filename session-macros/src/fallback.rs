@@ -31,7 +31,7 @@ impl Errors {
 pub fn stub(input: &DeriveInput, krate: &TokenStream, err: syn::Error) -> TokenStream {
     let errors = err.to_compile_error();
     let config = quote!(#krate::__private::SessionConfig::DEFAULT);
-    let stub = expand::impl_session(input, krate, config);
+    let stub = expand::impl_session(input, krate, config, None);
     quote! {
         #errors
         #stub

@@ -9,6 +9,7 @@ mod attr;
 mod duration;
 mod expand;
 mod fallback;
+mod field;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -17,6 +17,7 @@ pub fn check(attrs: &Attrs, errors: &mut Errors) {
     partitioned_needs_secure(attrs, errors);
     host_prefix_rules(attrs, errors);
     secure_prefix_needs_secure(attrs, errors);
+    lifetimes_nest(attrs, errors);
 }
 
 /// The span of an explicit `secure = false`; `secure` defaults to on.
@@ -181,3 +182,29 @@ fn secure_prefix_needs_secure(attrs: &Attrs, errors: &mut Errors) {
         ));
     }
 }
+
+/// `renew_within < ttl <= max_lifetime`: a renewal window as long as the ttl would renew on
+/// every request, and a cap shorter than the ttl would make the ttl a lie.
+fn lifetimes_nest(attrs: &Attrs, errors: &mut Errors) {
+    let ttl = attrs
+        .ttl
+        .as_ref()
+        .map_or(DEFAULT_TTL_SECONDS, |ttl| ttl.value);
+    if let Some(renew) = &attrs.renew_within {
+        if renew.value == 0 || renew.value >= ttl {
+            errors.push(syn::Error::new(
+                renew.span,
+                format!("`renew_within` must be longer than zero and shorter than `ttl` ({ttl}s)"),
+            ));
+        }
+    }
+    if let Some(max) = attrs.max_lifetime.as_ref().filter(|max| max.value < ttl) {
+        errors.push(syn::Error::new(
+            max.span,
+            format!("`max_lifetime` must be at least `ttl` ({ttl}s)"),
+        ));
+    }
+}
+
+/// The runtime's default `ttl` ("7d"), needed to check the keys that must nest inside it.
+const DEFAULT_TTL_SECONDS: u64 = 7 * 86_400;

@@ -69,6 +69,12 @@ pub struct SessionConfig {
     pub issuer: Option<&'static str>,
     /// The `aud` written into and required on tokens.
     pub audience: Option<&'static str>,
+    /// Database sessions: renew when less than this many seconds remain. `None` means
+    /// half the ttl.
+    pub renew_within_seconds: Option<u64>,
+    /// Database sessions: the absolute cap on a session's life, from its creation, in
+    /// seconds. `None` means no cap.
+    pub max_lifetime_seconds: Option<u64>,
 }
 
 impl SessionConfig {
@@ -86,6 +92,8 @@ impl SessionConfig {
         leeway_seconds: 0,
         issuer: None,
         audience: None,
+        renew_within_seconds: None,
+        max_lifetime_seconds: None,
     };
 
     /// Sets the cookie name.
@@ -146,6 +154,17 @@ impl SessionConfig {
     /// Sets the audience.
     pub const fn with_audience(mut self, audience: &'static str) -> Self {
         self.audience = Some(audience);
+        self
+    }
+
+    /// Sets the renewal window in seconds.
+    pub const fn with_renew_within_seconds(mut self, seconds: u64) -> Self {
+        self.renew_within_seconds = Some(seconds);
+        self
+    }
+    /// Sets the absolute lifetime cap in seconds.
+    pub const fn with_max_lifetime_seconds(mut self, seconds: u64) -> Self {
+        self.max_lifetime_seconds = Some(seconds);
         self
     }
 

@@ -22,6 +22,12 @@ pub trait Session: Serialize + DeserializeOwned {
     /// The cookie and token policy from `#[session(...)]`.
     const CONFIG: SessionConfig;
 
+    /// The user this session belongs to: the field marked `#[session(user_id)]`, as text.
+    /// Database stores index it, so that all of a user's sessions can be revoked at once.
+    fn session_user_id(&self) -> Option<String> {
+        None
+    }
+
     /// The token for this session, valid for the ttl from now.
     fn encrypt(&self, keys: &Keys) -> Result<String, Error> {
         self.encrypt_at(keys, OffsetDateTime::now_utc())

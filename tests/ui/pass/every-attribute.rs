@@ -16,9 +16,12 @@ use sessionkit::{Algorithm, SameSite, Session};
     leeway = "30s",
     issuer = "https://auth.example.com",
     audience = "app",
+    renew_within = "1d",
+    max_lifetime = "30d",
     crate = "::sessionkit"
 )]
 struct Everything {
+    #[session(user_id)]
     user_id: String,
 }
 
@@ -27,6 +30,12 @@ struct Everything {
 #[session(secure = false, same_site = "strict", partitioned = false, http_only)]
 struct SplitAcrossAttributes {
     user_id: String,
+}
+
+#[derive(Serialize, Deserialize, Session)]
+struct NumericUser {
+    #[session(user_id)]
+    id: u64,
 }
 
 #[derive(Serialize, Deserialize, Session)]
@@ -52,6 +61,11 @@ fn main() {
     assert_eq!(config.leeway_seconds, 30);
     assert_eq!(config.issuer, Some("https://auth.example.com"));
     assert_eq!(config.audience, Some("app"));
+    assert_eq!(config.renew_within_seconds, Some(86_400));
+    assert_eq!(config.max_lifetime_seconds, Some(30 * 86_400));
+    let everything = Everything { user_id: "u-1".into() };
+    assert_eq!(everything.session_user_id().as_deref(), Some("u-1"));
+    assert_eq!(Defaults { user_id: "u-1".into() }.session_user_id(), None);
 
     let split = SplitAcrossAttributes::CONFIG;
     assert_eq!(split.cookie_name, "plain");
@@ -65,4 +79,5 @@ fn main() {
     assert_eq!(defaults.algorithm, Algorithm::A256Gcm);
 
     assert_eq!(<Generic<u32>>::CONFIG.cookie_name, "session");
+    assert_eq!(NumericUser { id: 7 }.session_user_id().as_deref(), Some("7"));
 }

@@ -19,10 +19,15 @@ struct Some;
 struct SessionConfig;
 #[allow(dead_code)]
 mod sessionkit {}
+#[allow(dead_code)]
+struct String;
+#[allow(dead_code)]
+trait ToString {}
 
 #[derive(serde::Serialize, serde::Deserialize, renamed_sessionkit::Session)]
 #[session(crate = "renamed_sessionkit", ttl = "1h", algorithm = "HS256", domain = "example.com", issuer = "me")]
 struct UserSession {
+    #[session(user_id)]
     user_id: std::string::String,
 }
 
