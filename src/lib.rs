@@ -74,6 +74,16 @@
 #![warn(missing_docs)]
 
 pub use sessionkit_macros::Session;
+#[cfg(feature = "postgres")]
+pub use sessionkit_runtime::db::PostgresStore;
+#[cfg(feature = "redis")]
+pub use sessionkit_runtime::db::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use sessionkit_runtime::db::SqliteStore;
+pub use sessionkit_runtime::db::{
+    DbSession, MemoryStore, Record, SessionKey, SessionManager, SessionStore, StoreError,
+    StoreErrorKind,
+};
 pub use sessionkit_runtime::{
     Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, Keys, MAX_COOKIE_SIZE,
     SameSite, Session, SessionConfig, Verified, cookie, derive_content_key, find_session_cookie,

@@ -25,13 +25,9 @@ pub(crate) struct Lifetime {
 pub(crate) fn encode<T: Serialize>(
     config: &SessionConfig,
     payload: &T,
-    now: OffsetDateTime,
-) -> Result<(Vec<u8>, OffsetDateTime), Error> {
-    let iat = now.unix_timestamp();
-    let exp = iat
-        .checked_add(config.ttl().whole_seconds())
-        .and_then(|exp| OffsetDateTime::from_unix_timestamp(exp).ok())
-        .ok_or(Error::Serialize("the expiry time is out of range".into()))?;
+    iat: i64,
+    exp: i64,
+) -> Result<Vec<u8>, Error> {
     let mut json = serde_json::to_vec(payload).map_err(|err| Error::Serialize(err.to_string()))?;
     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
         return Err(Error::Serialize(
@@ -51,9 +47,9 @@ pub(crate) fn encode<T: Serialize>(
     push_key(&mut json, "iat");
     write!(json, "{iat}").map_err(|err| Error::Serialize(err.to_string()))?;
     push_key(&mut json, "exp");
-    write!(json, "{}", exp.unix_timestamp()).map_err(|err| Error::Serialize(err.to_string()))?;
+    write!(json, "{exp}").map_err(|err| Error::Serialize(err.to_string()))?;
     json.push(b'}');
-    Ok((json, exp))
+    Ok(json)
 }
 
 /// Starts the next member of the open JSON object `json` (which lacks its closing brace).
@@ -84,7 +80,7 @@ fn numeric_date(claim: &Option<Value>, name: &'static str) -> Result<Option<i64>
     }
 }
 
-fn timestamp(seconds: i64) -> OffsetDateTime {
+pub(crate) fn timestamp(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 

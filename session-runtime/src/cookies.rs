@@ -11,11 +11,12 @@ use crate::error::Error;
 pub const MAX_COOKIE_SIZE: usize = 4096;
 
 /// The session cookie carrying `token`, with every configured attribute, `Expires` at the
-/// token's expiry and `Max-Age` the ttl.
+/// token's expiry and `Max-Age` the time left until then.
 pub(crate) fn session_cookie(
     config: &SessionConfig,
     token: String,
     expires_at: OffsetDateTime,
+    max_age: time::Duration,
 ) -> Result<Cookie<'static>, Error> {
     let size = config.cookie_name.len() + token.len();
     if size > MAX_COOKIE_SIZE {
@@ -26,7 +27,7 @@ pub(crate) fn session_cookie(
     }
     let mut cookie = base(config, token);
     cookie.set_expires(expires_at);
-    cookie.set_max_age(config.ttl());
+    cookie.set_max_age(max_age);
     Ok(cookie)
 }
 

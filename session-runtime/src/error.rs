@@ -88,6 +88,12 @@ pub enum Error {
         /// How many times.
         count: usize,
     },
+    /// A database session is not in the store: revoked, expired, or never created.
+    #[error("the session is not in the store (revoked or expired)")]
+    SessionNotFound,
+    /// The session store failed.
+    #[error("{0}")]
+    Store(crate::db::StoreError),
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,

@@ -9,6 +9,7 @@
 mod claims;
 mod config;
 mod cookies;
+pub mod db;
 mod error;
 mod keys;
 mod session;

@@ -58,7 +58,12 @@ pub trait Session: Serialize + DeserializeOwned {
     /// `exp` and `Max-Age` the ttl.
     fn cookie_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<Cookie<'static>, Error> {
         let sealed = token::seal(&Self::CONFIG, keys, self, now)?;
-        session_cookie(&Self::CONFIG, sealed.token, sealed.expires_at)
+        session_cookie(
+            &Self::CONFIG,
+            sealed.token,
+            sealed.expires_at,
+            Self::CONFIG.ttl(),
+        )
     }
 
     /// Finds the session cookie in a `Cookie:` request header and verifies it. See

@@ -30,7 +30,24 @@ pub(crate) fn seal<T: Serialize>(
     payload: &T,
     now: OffsetDateTime,
 ) -> Result<Sealed, Error> {
-    let (json, expires_at) = claims::encode(config, payload, now)?;
+    let iat = now.unix_timestamp();
+    let exp = iat
+        .checked_add(config.ttl().whole_seconds())
+        .ok_or(Error::Serialize("the expiry time is out of range".into()))?;
+    seal_until(config, keys, payload, iat, exp)
+}
+
+/// Makes a token with the given `iat` and `exp`, in Unix seconds.
+pub(crate) fn seal_until<T: Serialize>(
+    config: &SessionConfig,
+    keys: &Keys,
+    payload: &T,
+    iat: i64,
+    exp: i64,
+) -> Result<Sealed, Error> {
+    let expires_at = OffsetDateTime::from_unix_timestamp(exp)
+        .map_err(|_| Error::Serialize("the expiry time is out of range".into()))?;
+    let json = claims::encode(config, payload, iat, exp)?;
     let key = keys.primary();
     let token = match config.algorithm {
         Algorithm::A256Gcm => jwe::seal(key, config.cookie_name, json)?,

@@ -1,0 +1,32 @@
+//! Database-backed sessions: the cookie carries a sealed session id, and the session lives
+//! in a [`SessionStore`].
+//!
+//! The id is 256 random bits from the operating system. The cookie holds it sealed with the
+//! session type's codec as `{sid, iat, exp}`, so a proxy can check the seal and the expiry
+//! without a database (the guide's "optimistic" check). Stores key rows by
+//! `sha256(sid)` ([`SessionKey`]) and never see `sid` itself, so a leaked table holds no
+//! usable cookies.
+
+mod id;
+mod manager;
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod store;
+
+pub use self::id::SessionKey;
+pub use self::manager::{DbSession, SessionManager};
+pub use self::memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresStore;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::SqliteStore;
+pub use self::store::{Record, SessionStore, StoreError, StoreErrorKind};

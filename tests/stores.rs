@@ -1,0 +1,654 @@
+//! The store conformance suite, run unchanged against every store, plus the concurrency
+//! and fault tests.
+//!
+//! Memory and SQLite always run. PostgreSQL and Redis run when `SESSIONKIT_POSTGRES_URL` /
+//! `SESSIONKIT_REDIS_URL` are set (`source .ci/services.sh` starts both); without them the
+//! suites print that they were skipped, except under `CI`, where they fail. The PostgreSQL
+//! suite empties the `sessionkit_sessions` table: point it at a scratch database.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration as StdDuration;
+
+use common::{keys, other_keys};
+use serde::{Deserialize, Serialize};
+use sessionkit::time::{Duration, OffsetDateTime};
+use sessionkit::{
+    Error, MemoryStore, Record, Session, SessionKey, SessionManager, SessionStore, StoreErrorKind,
+};
+
+/// A database session: one hour idle, renewed in its last half hour, three hours at most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(cookie = "sid", ttl = "1h", renew_within = "30m", max_lifetime = "3h")]
+struct Account {
+    #[session(user_id)]
+    user_id: String,
+    role: String,
+}
+
+/// The same cookie read as what it is: a sealed session id.
+#[derive(Deserialize, Serialize, Session)]
+#[session(cookie = "sid", ttl = "1h")]
+struct Ticket {
+    sid: String,
+}
+
+fn account(user_id: &str) -> Account {
+    Account {
+        user_id: user_id.into(),
+        role: "member".into(),
+    }
+}
+
+fn header(cookie: &sessionkit::Cookie<'_>) -> String {
+    format!("sid={}", cookie.value())
+}
+
+/// A unique user id, so that suites sharing a server never see each other's sessions.
+fn user(name: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Counts the calls that reach the store, to prove which requests never do.
+struct Counting<S> {
+    inner: S,
+    calls: AtomicUsize,
+}
+
+impl<S: SessionStore> SessionStore for Counting<S> {
+    async fn create(&self, record: &Record) -> Result<(), Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.create(record).await
+    }
+    async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.load(key, now).await
+    }
+    async fn save(&self, record: &Record, now: i64) -> Result<bool, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.save(record, now).await
+    }
+    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.delete(key).await
+    }
+    async fn delete_user(&self, user_id: &str) -> Result<u64, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.delete_user(user_id).await
+    }
+    async fn purge_expired(&self, now: i64) -> Result<u64, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.purge_expired(now).await
+    }
+}
+
+/// Every conformance check, in order, against one store.
+async fn conformance<S: SessionStore + 'static>(store: S) {
+    let manager = SessionManager::<Account, _>::new(
+        Counting {
+            inner: store,
+            calls: AtomicUsize::new(0),
+        },
+        keys(),
+    );
+    create_then_load(&manager).await;
+    the_cookie_seals_the_id_and_the_store_keeps_its_hash(&manager).await;
+    the_optimistic_check_needs_no_store(&manager).await;
+    refresh_slides_under_the_cap(&manager).await;
+    update_replaces_the_payload(&manager).await;
+    revoke_ends_one_session(&manager).await;
+    revoke_user_ends_all_of_a_users_sessions(&manager).await;
+    expired_rows_are_invisible_before_the_purge(manager.store()).await;
+    a_collision_is_an_error_never_an_overwrite(manager.store()).await;
+    a_tampered_or_foreign_cookie_never_reaches_the_store(&manager).await;
+    regenerate_moves_the_session_to_a_new_id(&manager).await;
+}
+
+async fn create_then_load<S: SessionStore>(manager: &SessionManager<Account, S>) {
+    let now = OffsetDateTime::now_utc();
+    let alice = user("alice");
+    let cookie = manager.create_at(&account(&alice), now).await.unwrap();
+    assert_eq!(cookie.name(), "sid");
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.max_age(), Some(Duration::hours(1)));
+    let session = manager.load_at(&header(&cookie), now).await.unwrap();
+    assert_eq!(*session, account(&alice));
+    assert_eq!(session.user_id(), Some(alice.as_str()));
+    assert_eq!(session.created_at().unix_timestamp(), now.unix_timestamp());
+    assert_eq!(
+        session.expires_at().unix_timestamp(),
+        now.unix_timestamp() + 3600
+    );
+    assert_eq!(cookie.expires_datetime(), Some(session.expires_at()));
+    assert_eq!(
+        manager.load_at("other=1", now).await.unwrap_err(),
+        Error::Missing
+    );
+}
+
+async fn the_cookie_seals_the_id_and_the_store_keeps_its_hash<S: SessionStore>(
+    manager: &SessionManager<Account, S>,
+) {
+    let now = OffsetDateTime::now_utc();
+    let cookie = manager
+        .create_at(&account(&user("bob")), now)
+        .await
+        .unwrap();
+    let ticket = Ticket::decrypt_at(cookie.value(), &keys(), now).unwrap();
+    assert_eq!(ticket.sid.len(), 43, "256 bits in base64url");
+    assert_eq!(
+        ticket.expires_at().unix_timestamp(),
+        now.unix_timestamp() + 3600,
+        "{{sid, exp}}"
+    );
+    let record = manager
+        .store()
+        .load(&SessionKey::of(&ticket.sid), now.unix_timestamp())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!record.payload.contains(&ticket.sid));
+    assert!(!format!("{record:?}").contains(&ticket.sid));
+    // The key is not the id: the store cannot hand out a cookie.
+    assert_ne!(record.key.to_hex(), ticket.sid);
+}
+
+async fn the_optimistic_check_needs_no_store<S: SessionStore>(
+    manager: &SessionManager<Account, Counting<S>>,
+) {
+    let now = OffsetDateTime::now_utc();
+    let cookie = manager
+        .create_at(&account(&user("carol")), now)
+        .await
+        .unwrap();
+    let before = manager.store().calls.load(Ordering::SeqCst);
+    assert_eq!(
+        manager
+            .check_cookie_at(&header(&cookie), now)
+            .unwrap()
+            .unix_timestamp(),
+        now.unix_timestamp() + 3600
+    );
+    assert!(matches!(
+        manager.check_cookie_at(&header(&cookie), now + Duration::hours(1)),
+        Err(Error::Expired { .. })
+    ));
+    assert_eq!(manager.store().calls.load(Ordering::SeqCst), before);
+}
+
+async fn refresh_slides_under_the_cap<S: SessionStore>(
+    manager: &SessionManager<Account, Counting<S>>,
+) {
+    let start = OffsetDateTime::now_utc();
+    let cookie = manager
+        .create_at(&account(&user("dave")), start)
+        .await
+        .unwrap();
+    // Outside the renewal window: no write, no cookie.
+    let session = manager
+        .load_at(&header(&cookie), start + Duration::minutes(10))
+        .await
+        .unwrap();
+    let before = manager.store().calls.load(Ordering::SeqCst);
+    assert!(
+        manager
+            .refresh_at(&session, start + Duration::minutes(10))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        manager.store().calls.load(Ordering::SeqCst),
+        before,
+        "no store write outside the window"
+    );
+
+    // Inside it: extended to now + ttl, and the cookie's token carries the new exp.
+    let mut cookie = cookie;
+    let mut now = start;
+    for _ in 0..3 {
+        now += Duration::minutes(45);
+        let session = manager.load_at(&header(&cookie), now).await.unwrap();
+        let renewed = manager
+            .refresh_at(&session, now)
+            .await
+            .unwrap()
+            .expect("inside the window");
+        let expected = (now.unix_timestamp() + 3600).min(start.unix_timestamp() + 3 * 3600);
+        assert_eq!(
+            renewed.expires_datetime().unwrap().unix_timestamp(),
+            expected
+        );
+        let reloaded = manager.load_at(&header(&renewed), now).await.unwrap();
+        assert_eq!(reloaded.expires_at().unix_timestamp(), expected);
+        assert_eq!(reloaded.created_at(), session.created_at());
+        cookie = renewed;
+    }
+    // Never past created_at + max_lifetime: at the cap, refresh has nothing to give.
+    let at_cap = start + Duration::hours(3) - Duration::minutes(1);
+    let session = manager.load_at(&header(&cookie), at_cap).await.unwrap();
+    assert_eq!(
+        session.expires_at().unix_timestamp(),
+        start.unix_timestamp() + 3 * 3600
+    );
+    assert!(
+        manager
+            .refresh_at(&session, at_cap)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        manager
+            .load_at(&header(&cookie), start + Duration::hours(3))
+            .await
+            .is_err()
+    );
+}
+
+async fn update_replaces_the_payload<S: SessionStore>(manager: &SessionManager<Account, S>) {
+    let now = OffsetDateTime::now_utc();
+    let erin = user("erin");
+    let cookie = manager.create_at(&account(&erin), now).await.unwrap();
+    let session = manager.load_at(&header(&cookie), now).await.unwrap();
+    let promoted = Account {
+        user_id: erin.clone(),
+        role: "admin".into(),
+    };
+    manager.update(&session, &promoted).await.unwrap();
+    let reloaded = manager.load_at(&header(&cookie), now).await.unwrap();
+    assert_eq!(*reloaded, promoted);
+    assert_eq!(reloaded.expires_at(), session.expires_at());
+}
+
+async fn revoke_ends_one_session<S: SessionStore>(manager: &SessionManager<Account, S>) {
+    let now = OffsetDateTime::now_utc();
+    let frank = user("frank");
+    let first = manager.create_at(&account(&frank), now).await.unwrap();
+    let second = manager.create_at(&account(&frank), now).await.unwrap();
+    let session = manager.load_at(&header(&first), now).await.unwrap();
+    let removal = manager.revoke(&session).await.unwrap();
+    assert_eq!((removal.name(), removal.value()), ("sid", ""));
+    assert_eq!(removal.max_age(), Some(Duration::ZERO));
+    assert_eq!(
+        manager.load_at(&header(&first), now).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert!(
+        manager.load_at(&header(&second), now).await.is_ok(),
+        "the other session lives on"
+    );
+    assert_eq!(
+        manager
+            .update(&session, &account(&frank))
+            .await
+            .unwrap_err(),
+        Error::SessionNotFound
+    );
+}
+
+async fn revoke_user_ends_all_of_a_users_sessions<S: SessionStore>(
+    manager: &SessionManager<Account, S>,
+) {
+    let now = OffsetDateTime::now_utc();
+    let (gina, hank) = (user("gina"), user("hank"));
+    let mut ginas = Vec::new();
+    for _ in 0..3 {
+        ginas.push(manager.create_at(&account(&gina), now).await.unwrap());
+    }
+    let hanks = manager.create_at(&account(&hank), now).await.unwrap();
+    assert_eq!(manager.revoke_user(&gina).await.unwrap(), 3);
+    for cookie in &ginas {
+        assert_eq!(
+            manager.load_at(&header(cookie), now).await.unwrap_err(),
+            Error::SessionNotFound
+        );
+    }
+    assert!(manager.load_at(&header(&hanks), now).await.is_ok());
+    assert_eq!(manager.revoke_user(&gina).await.unwrap(), 0);
+}
+
+async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S) {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let record = |name: &str, expires_at: i64| Record {
+        key: SessionKey::of(&format!("{name}-{}", user("key"))),
+        user_id: Some(user(name)),
+        payload: "{}".into(),
+        created_at: now,
+        expires_at,
+    };
+    let short = record("short", now + 10);
+    let unread = record("unread", now + 10);
+    let long = record("long", now + 1000);
+    for record in [&short, &unread, &long] {
+        store.create(record).await.unwrap();
+    }
+    assert!(store.load(&short.key, now + 9).await.unwrap().is_some());
+    assert!(
+        store.load(&short.key, now + 10).await.unwrap().is_none(),
+        "exp <= now is expired"
+    );
+    assert!(
+        !store.save(&short, now + 10).await.unwrap(),
+        "an expired row cannot be revived"
+    );
+    // A store may drop an expired row when a lookup finds it; the unread one is still
+    // there for the purge to reclaim.
+    assert!(store.purge_expired(now + 10).await.unwrap() >= 1);
+    assert!(
+        store.load(&unread.key, now).await.unwrap().is_none(),
+        "purged"
+    );
+    assert_eq!(
+        store.load(&long.key, now + 10).await.unwrap(),
+        Some(long.clone())
+    );
+    assert!(store.delete(&long.key).await.unwrap());
+    assert!(!store.delete(&long.key).await.unwrap());
+}
+
+async fn a_collision_is_an_error_never_an_overwrite<S: SessionStore>(store: &S) {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let key = SessionKey::of(&user("collision"));
+    let first = Record {
+        key,
+        user_id: None,
+        payload: r#"{"first":true}"#.into(),
+        created_at: now,
+        expires_at: now + 60,
+    };
+    let second = Record {
+        payload: r#"{"second":true}"#.into(),
+        ..first.clone()
+    };
+    store.create(&first).await.unwrap();
+    match store.create(&second).await.unwrap_err() {
+        Error::Store(err) => assert_eq!(err.kind, StoreErrorKind::Conflict),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store.load(&key, now).await.unwrap().unwrap().payload,
+        first.payload
+    );
+    store.delete(&key).await.unwrap();
+}
+
+async fn a_tampered_or_foreign_cookie_never_reaches_the_store<S: SessionStore>(
+    manager: &SessionManager<Account, Counting<S>>,
+) {
+    let now = OffsetDateTime::now_utc();
+    let cookie = manager
+        .create_at(&account(&user("ivan")), now)
+        .await
+        .unwrap();
+    let foreign = SessionManager::<Account, _>::new(MemoryStore::new(), other_keys());
+    let foreign_cookie = foreign.create_at(&account("ivan"), now).await.unwrap();
+    let mut tampered = cookie.value().to_owned();
+    let middle = tampered.len() / 2;
+    let replacement = if &tampered[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    tampered.replace_range(middle..=middle, replacement);
+    let stateless = common::sealed("ivan").encrypt_at(&keys(), now).unwrap();
+
+    let before = manager.store().calls.load(Ordering::SeqCst);
+    for bad in [
+        format!("sid={tampered}"),
+        header(&foreign_cookie),
+        format!("sid={stateless}"),
+        "sid=garbage".into(),
+    ] {
+        assert!(manager.load_at(&bad, now).await.is_err(), "{bad}");
+    }
+    assert_eq!(
+        manager.store().calls.load(Ordering::SeqCst),
+        before,
+        "the seal is checked first"
+    );
+}
+
+async fn regenerate_moves_the_session_to_a_new_id<S: SessionStore>(
+    manager: &SessionManager<Account, S>,
+) {
+    let now = OffsetDateTime::now_utc();
+    let cookie = manager
+        .create_at(&account(&user("judy")), now)
+        .await
+        .unwrap();
+    let session = manager.load_at(&header(&cookie), now).await.unwrap();
+    let moved = manager.regenerate(&session).await.unwrap();
+    assert_ne!(moved.value(), cookie.value());
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    let reloaded = manager.load_at(&header(&moved), now).await.unwrap();
+    assert_eq!(*reloaded, *session);
+    assert_eq!(
+        reloaded.created_at(),
+        session.created_at(),
+        "the absolute cap still counts from the start"
+    );
+    assert_ne!(reloaded.key(), session.key());
+}
+
+/// 100 tasks create, validate, refresh and revoke at once. Every acknowledged session is
+/// found afterwards unless it was deliberately revoked, and no revoked one validates.
+async fn concurrency<S: SessionStore + 'static>(store: S) {
+    let manager = Arc::new(SessionManager::<Account, S>::new(store, keys()));
+    let start = OffsetDateTime::now_utc();
+    let tasks: Vec<_> = (0..100)
+        .map(|task| {
+            let manager = Arc::clone(&manager);
+            tokio::spawn(async move {
+                let owner = user(&format!("task{task}"));
+                let cookie = manager.create_at(&account(&owner), start).await.unwrap();
+                let session = manager.load_at(&header(&cookie), start).await.unwrap();
+                assert_eq!(session.user_id, owner);
+                let later = start + Duration::minutes(40);
+                let session = manager.load_at(&header(&cookie), later).await.unwrap();
+                let cookie = manager
+                    .refresh_at(&session, later)
+                    .await
+                    .unwrap()
+                    .expect("inside the window");
+                let revoke = task % 3 == 0;
+                if revoke {
+                    let session = manager.load_at(&header(&cookie), later).await.unwrap();
+                    manager.revoke(&session).await.unwrap();
+                }
+                (cookie, revoke)
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("no task panicked"));
+    }
+    let later = start + Duration::minutes(41);
+    for (cookie, revoked) in outcomes {
+        let loaded = manager.load_at(&header(&cookie), later).await;
+        match revoked {
+            true => assert_eq!(loaded.unwrap_err(), Error::SessionNotFound),
+            false => assert!(
+                loaded.is_ok(),
+                "an acknowledged session was lost: {loaded:?}"
+            ),
+        }
+    }
+}
+
+/// The server goes away mid-run: operations fail with a typed `Error::Store` and no panic,
+/// and work again once it is back.
+async fn server_restart<S: SessionStore>(store: S, stop: &str, start_again: &str) {
+    let manager = SessionManager::<Account, S>::new(store, keys());
+    let now = OffsetDateTime::now_utc();
+    let cookie = manager
+        .create_at(&account(&user("kim")), now)
+        .await
+        .unwrap();
+    run(stop);
+    match manager.load_at(&header(&cookie), now).await {
+        Err(Error::Store(err)) => assert_eq!(err.kind, StoreErrorKind::Unavailable),
+        other => panic!("expected Error::Store while the server is down, got {other:?}"),
+    }
+    assert!(matches!(
+        manager.create_at(&account("kim"), now).await,
+        Err(Error::Store(_))
+    ));
+    assert!(matches!(
+        manager.revoke_user("kim").await,
+        Err(Error::Store(_))
+    ));
+    run(start_again);
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(30);
+    loop {
+        match manager.load_at(&header(&cookie), now).await {
+            Ok(session) => {
+                assert_eq!(session.role, "member");
+                break;
+            }
+            Err(Error::Store(_)) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(StdDuration::from_millis(200)).await;
+            }
+            Err(other) => panic!("the store did not recover: {other:?}"),
+        }
+    }
+    assert!(manager.create_at(&account("kim"), now).await.is_ok());
+}
+
+fn run(command: &str) {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "`{command}` failed");
+}
+
+/// The environment variable, or `None` after saying why the suite is skipped. Under `CI`
+/// a missing variable fails the test instead: there, every suite must run.
+fn required_env(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{name} is not set, and under CI every store suite must run"
+            );
+            eprintln!("skipped: {name} is not set (`source .ci/services.sh` starts the servers)");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store() {
+    conformance(MemoryStore::new()).await;
+    concurrency(MemoryStore::new()).await;
+}
+
+#[test]
+fn memory_store_evicts_expired_sessions() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = MemoryStore::new();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let record = |i: u32, expires_at| Record {
+            key: SessionKey::of(&i.to_string()),
+            user_id: None,
+            payload: "{}".into(),
+            created_at: now - 100,
+            expires_at,
+        };
+        // Already expired by the wall clock: the sweep on create drops them.
+        for i in 0..200 {
+            store.create(&record(i, now - 1)).await.unwrap();
+        }
+        assert!(
+            store.len() < 200,
+            "expired entries were evicted: {}",
+            store.len()
+        );
+        let live = record(1000, now + 60);
+        store.create(&live).await.unwrap();
+        assert!(store.load(&live.key, now + 60).await.unwrap().is_none());
+        assert!(
+            store.load(&live.key, now).await.unwrap().is_none(),
+            "a lookup that finds it expired drops it"
+        );
+    });
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store() {
+    conformance(sessionkit::SqliteStore::memory().await.unwrap()).await;
+    let dir = std::env::temp_dir().join(format!("sessionkit-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sessions.db");
+    concurrency(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
+    conformance(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
+    let mode: String = sqlx_journal_mode(&file);
+    assert_eq!(mode, "wal");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlx_journal_mode(file: &std::path::Path) -> String {
+    // The WAL setting is stored in the database file, so any reader sees it.
+    let bytes = std::fs::read(file).unwrap();
+    // Offsets 18 and 19 of the SQLite header are 2 in WAL mode, 1 in rollback mode.
+    match (bytes[18], bytes[19]) {
+        (2, 2) => "wal".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store() {
+    let Some(url) = required_env("SESSIONKIT_POSTGRES_URL") else {
+        return;
+    };
+    let store = sessionkit::PostgresStore::connect(&url).await.unwrap();
+    conformance(store.clone()).await;
+    concurrency(store.clone()).await;
+    if let (Some(stop), Some(start)) = (
+        required_env("SESSIONKIT_POSTGRES_STOP"),
+        required_env("SESSIONKIT_POSTGRES_START"),
+    ) {
+        server_restart(store, &stop, &start).await;
+    }
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store() {
+    let Some(url) = required_env("SESSIONKIT_REDIS_URL") else {
+        return;
+    };
+    let prefix = format!("sessionkit-test-{}:", std::process::id());
+    let store = sessionkit::RedisStore::connect_with_prefix(&url, &prefix)
+        .await
+        .unwrap();
+    conformance(store.clone()).await;
+    concurrency(store.clone()).await;
+    if let (Some(stop), Some(start)) = (
+        required_env("SESSIONKIT_REDIS_STOP"),
+        required_env("SESSIONKIT_REDIS_START"),
+    ) {
+        server_restart(store, &stop, &start).await;
+    }
+}
