@@ -487,32 +487,65 @@ async fn concurrency<S: SessionStore + 'static>(store: S) {
     }
 }
 
-/// The server goes away mid-run: operations fail with a typed `Error::Store` and no panic,
-/// and work again once it is back.
-async fn server_restart<S: SessionStore>(store: S, stop: &str, start_again: &str) {
-    let manager = SessionManager::<Account, S>::new(store, keys());
+/// The server goes away in the middle of a run: while 20 tasks keep creating and
+/// validating sessions, it is stopped and started again. Every failure is a typed
+/// `Error::Store` (no panic, no other error), and everything works again afterwards.
+async fn server_restart<S: SessionStore + 'static>(store: S, stop: &str, start_again: &str) {
+    let manager = Arc::new(SessionManager::<Account, S>::new(store, keys()));
     let now = OffsetDateTime::now_utc();
-    let cookie = manager
+    let survivor = manager
         .create_at(&account(&user("kim")), now)
         .await
         .unwrap();
+    let workers: Vec<_> = (0..20)
+        .map(|worker| {
+            let manager = Arc::clone(&manager);
+            tokio::spawn(async move {
+                let (mut ok, mut failed) = (0, 0);
+                for round in 0..40 {
+                    let owner = user(&format!("worker{worker}-{round}"));
+                    let outcome = match manager.create_at(&account(&owner), now).await {
+                        Ok(cookie) => manager.load_at(&header(&cookie), now).await.map(|_| ()),
+                        Err(err) => Err(err),
+                    };
+                    match outcome {
+                        Ok(()) => ok += 1,
+                        Err(Error::Store(_)) => failed += 1,
+                        Err(other) => {
+                            panic!("a failing server must give Error::Store, got {other:?}")
+                        }
+                    }
+                    tokio::time::sleep(StdDuration::from_millis(25)).await;
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+    tokio::time::sleep(StdDuration::from_millis(150)).await;
     run(stop);
-    match manager.load_at(&header(&cookie), now).await {
+    match manager.load_at(&header(&survivor), now).await {
         Err(Error::Store(err)) => assert_eq!(err.kind, StoreErrorKind::Unavailable),
         other => panic!("expected Error::Store while the server is down, got {other:?}"),
     }
-    assert!(matches!(
-        manager.create_at(&account("kim"), now).await,
-        Err(Error::Store(_))
-    ));
     assert!(matches!(
         manager.revoke_user("kim").await,
         Err(Error::Store(_))
     ));
     run(start_again);
+    let (mut ok, mut failed) = (0, 0);
+    for worker in workers {
+        let (worker_ok, worker_failed) = worker.await.expect("no worker panicked");
+        ok += worker_ok;
+        failed += worker_failed;
+    }
+    eprintln!("during the restart: {ok} operations succeeded, {failed} failed with Error::Store");
+    assert!(
+        ok > 0 && failed > 0,
+        "the run overlapped the outage: {ok} ok, {failed} failed"
+    );
     let deadline = std::time::Instant::now() + StdDuration::from_secs(30);
     loop {
-        match manager.load_at(&header(&cookie), now).await {
+        match manager.load_at(&header(&survivor), now).await {
             Ok(session) => {
                 assert_eq!(session.role, "member");
                 break;

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 
-use super::{Header, decode_segment};
+use super::{Header, decode_array, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
 use crate::keys::{KeyEntry, Keys};
@@ -61,16 +61,12 @@ pub(crate) fn seal(
 
 /// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
 pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u8>, usize), Error> {
-    let mut segments = token.split('.');
-    let parts: [&str; 5] = std::array::from_fn(|_| segments.next().unwrap_or_default());
-    let count = token.matches('.').count() + 1;
-    if count == 3 {
+    let parts = match segments::<5>(token) {
+        Ok(parts) => parts,
         // A JWS: a token of a signed session type, never to be read as ours.
-        return Err(EXPECTED);
-    }
-    if count != 5 {
-        return Err(Error::Malformed("not a compact JWE"));
-    }
+        Err(3) => return Err(EXPECTED),
+        Err(_) => return Err(Error::Malformed("not a compact JWE")),
+    };
     let [header, encrypted_key, iv, ciphertext, tag] = parts;
     let kid = if header == PLAIN_HEADER {
         None
@@ -86,12 +82,10 @@ pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u
     if !encrypted_key.is_empty() {
         return Err(Error::Malformed("a `dir` token has no encrypted key"));
     }
-    let iv: [u8; IV_LEN] = decode_segment(iv)?
-        .try_into()
-        .map_err(|_| Error::Malformed("the IV is not 96 bits"))?;
-    let tag = decode_segment(tag)?;
-    let tag = Tag::<Aes256Gcm>::try_from(tag.as_slice())
-        .map_err(|_| Error::Malformed("the tag is not 128 bits"))?;
+    let iv: [u8; IV_LEN] = decode_array(iv).ok_or(Error::Malformed("the IV is not 96 bits"))?;
+    let tag: [u8; TAG_LEN] =
+        decode_array(tag).ok_or(Error::Malformed("the tag is not 128 bits"))?;
+    let tag = Tag::<Aes256Gcm>::from(tag);
     let mut claims = decode_segment(ciphertext)?;
     let nonce = Nonce::<Aes256Gcm>::from(iv);
     for (index, key) in keys.candidates(kid.as_deref())? {

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 
-use super::{Header, decode_segment};
+use super::{Header, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
 use crate::keys::{KeyEntry, Keys};
@@ -53,21 +53,17 @@ fn verifies<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool
 
 /// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
 pub(crate) fn open(alg: Algorithm, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
-    let (signing_input, signature) = token
-        .rsplit_once('.')
-        .ok_or(Error::Malformed("not a compact JWS"))?;
-    let (header, claims) = signing_input
-        .split_once('.')
-        .ok_or(Error::Malformed("not a compact JWS"))?;
-    if claims.contains('.') {
-        // Five segments is a JWE: a token of another session type, never to be read as ours.
-        return Err(match claims.matches('.').count() {
-            2 => Error::Algorithm {
+    let [header, claims, signature] = match segments::<3>(token) {
+        Ok(parts) => parts,
+        // A JWE: a token of an encrypted session type, never to be read as ours.
+        Err(5) => {
+            return Err(Error::Algorithm {
                 expected: alg.name(),
-            },
-            _ => Error::Malformed("not a compact JWS"),
-        });
-    }
+            });
+        }
+        Err(_) => return Err(Error::Malformed("not a compact JWS")),
+    };
+    let signing_input = &token[..header.len() + 1 + claims.len()];
     let kid = if header == plain_header(alg) {
         None
     } else {

@@ -128,6 +128,37 @@ impl Header {
     }
 }
 
+/// The `N` dot-separated segments of a compact token, or `Err` with how many there are.
+///
+/// Only the short segments at the two ends are searched for dots: the long one before the
+/// last (the claims or the ciphertext) is left to the base64url decoder, which refuses a
+/// `.` in it anyway, so a token's bulk is scanned once, not twice.
+pub(crate) fn segments<const N: usize>(token: &str) -> Result<[&str; N], usize> {
+    let too_few = || Err(token.bytes().filter(|&byte| byte == b'.').count() + 1);
+    let mut found = [""; N];
+    let mut rest = token;
+    for slot in found.iter_mut().take(N - 2) {
+        let Some((head, tail)) = rest.split_once('.') else {
+            return too_few();
+        };
+        *slot = head;
+        rest = tail;
+    }
+    let Some((middle, last)) = rest.rsplit_once('.') else {
+        return too_few();
+    };
+    found[N - 2] = middle;
+    found[N - 1] = last;
+    Ok(found)
+}
+
+/// Decodes a short base64url segment of exactly `N` (at most 48) bytes without allocating.
+pub(crate) fn decode_array<const N: usize>(segment: &str) -> Option<[u8; N]> {
+    let mut buffer = [0u8; 64];
+    let length = URL_SAFE_NO_PAD.decode_slice(segment, &mut buffer).ok()?;
+    buffer[..length].try_into().ok()
+}
+
 /// Decodes one base64url segment, refusing padding and non-canonical encodings.
 pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD
@@ -137,7 +168,26 @@ pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::Header;
+    use super::{Header, decode_array, segments};
+
+    #[test]
+    fn segments_are_split_in_one_pass() {
+        assert_eq!(segments::<3>("a.b.c"), Ok(["a", "b", "c"]));
+        assert_eq!(segments::<5>("a..c.d."), Ok(["a", "", "c", "d", ""]));
+        assert_eq!(segments::<5>("a.b.c"), Err(3));
+        assert_eq!(segments::<3>(""), Err(1));
+        assert_eq!(segments::<3>("a.b"), Err(2));
+        // Extra dots land in the long segment, whose base64url decoding refuses them.
+        assert_eq!(segments::<3>("a.b.c.d.e"), Ok(["a", "b.c.d", "e"]));
+    }
+
+    #[test]
+    fn short_segments_decode_to_exact_lengths() {
+        assert_eq!(decode_array::<3>("AQID"), Some([1, 2, 3]));
+        assert_eq!(decode_array::<2>("AQID"), None);
+        assert_eq!(decode_array::<3>("AQI="), None);
+        assert_eq!(decode_array::<12>(&"A".repeat(200)), None);
+    }
 
     #[test]
     fn plain_headers_match_the_precomputed_segments() {
