@@ -2,8 +2,7 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::sql::{record, unavailable, write_error};
-use super::{Record, SessionKey, SessionStore};
+use super::sql::{Statements, sql_store, unavailable};
 use crate::error::Error;
 
 const SCHEMA: &str = "
@@ -55,76 +54,17 @@ impl PostgresStore {
     }
 }
 
-impl SessionStore for PostgresStore {
-    async fn create(&self, record: &Record) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
+/// The statements, with PostgreSQL's placeholders.
+const STATEMENTS: Statements = Statements {
+    insert: "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&record.key.as_bytes()[..])
-        .bind(&record.user_id)
-        .bind(&record.payload)
-        .bind(record.created_at)
-        .bind(record.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(write_error)?;
-        Ok(())
-    }
-
-    async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
-        let row = sqlx::query(
-            "SELECT id_hash, user_id, payload, created_at, expires_at FROM sessionkit_sessions \
+    select: "SELECT id_hash, user_id, payload, created_at, expires_at FROM sessionkit_sessions \
              WHERE id_hash = $1 AND expires_at > $2",
-        )
-        .bind(&key.as_bytes()[..])
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        row.as_ref().map(record).transpose()
-    }
-
-    async fn save(&self, record: &Record, now: i64) -> Result<bool, Error> {
-        let done = sqlx::query(
-            "UPDATE sessionkit_sessions SET user_id = $1, payload = $2, expires_at = $3 \
+    update: "UPDATE sessionkit_sessions SET user_id = $1, payload = $2, expires_at = $3 \
              WHERE id_hash = $4 AND expires_at > $5",
-        )
-        .bind(&record.user_id)
-        .bind(&record.payload)
-        .bind(record.expires_at)
-        .bind(&record.key.as_bytes()[..])
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        Ok(done.rows_affected() == 1)
-    }
+    delete: "DELETE FROM sessionkit_sessions WHERE id_hash = $1",
+    delete_user: "DELETE FROM sessionkit_sessions WHERE user_id = $1",
+    purge: "DELETE FROM sessionkit_sessions WHERE expires_at <= $1",
+};
 
-    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
-        let done = sqlx::query("DELETE FROM sessionkit_sessions WHERE id_hash = $1")
-            .bind(&key.as_bytes()[..])
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn delete_user(&self, user_id: &str) -> Result<u64, Error> {
-        let done = sqlx::query("DELETE FROM sessionkit_sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn purge_expired(&self, now: i64) -> Result<u64, Error> {
-        let done = sqlx::query("DELETE FROM sessionkit_sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected())
-    }
-}
+sql_store!(PostgresStore, STATEMENTS);

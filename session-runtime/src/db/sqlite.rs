@@ -4,8 +4,7 @@ use std::str::FromStr;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::sql::{record, unavailable, write_error};
-use super::{Record, SessionKey, SessionStore};
+use super::sql::{Statements, sql_store, unavailable};
 use crate::error::Error;
 
 const SCHEMA: &str = "
@@ -73,76 +72,17 @@ impl SqliteStore {
     }
 }
 
-impl SessionStore for SqliteStore {
-    async fn create(&self, record: &Record) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
+/// The statements, with SQLite's placeholders.
+const STATEMENTS: Statements = Statements {
+    insert: "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
              VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&record.key.as_bytes()[..])
-        .bind(&record.user_id)
-        .bind(&record.payload)
-        .bind(record.created_at)
-        .bind(record.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(write_error)?;
-        Ok(())
-    }
-
-    async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
-        let row = sqlx::query(
-            "SELECT id_hash, user_id, payload, created_at, expires_at FROM sessionkit_sessions \
+    select: "SELECT id_hash, user_id, payload, created_at, expires_at FROM sessionkit_sessions \
              WHERE id_hash = ? AND expires_at > ?",
-        )
-        .bind(&key.as_bytes()[..])
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        row.as_ref().map(record).transpose()
-    }
-
-    async fn save(&self, record: &Record, now: i64) -> Result<bool, Error> {
-        let done = sqlx::query(
-            "UPDATE sessionkit_sessions SET user_id = ?, payload = ?, expires_at = ? \
+    update: "UPDATE sessionkit_sessions SET user_id = ?, payload = ?, expires_at = ? \
              WHERE id_hash = ? AND expires_at > ?",
-        )
-        .bind(&record.user_id)
-        .bind(&record.payload)
-        .bind(record.expires_at)
-        .bind(&record.key.as_bytes()[..])
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        Ok(done.rows_affected() == 1)
-    }
+    delete: "DELETE FROM sessionkit_sessions WHERE id_hash = ?",
+    delete_user: "DELETE FROM sessionkit_sessions WHERE user_id = ?",
+    purge: "DELETE FROM sessionkit_sessions WHERE expires_at <= ?",
+};
 
-    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
-        let done = sqlx::query("DELETE FROM sessionkit_sessions WHERE id_hash = ?")
-            .bind(&key.as_bytes()[..])
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn delete_user(&self, user_id: &str) -> Result<u64, Error> {
-        let done = sqlx::query("DELETE FROM sessionkit_sessions WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn purge_expired(&self, now: i64) -> Result<u64, Error> {
-        let done = sqlx::query("DELETE FROM sessionkit_sessions WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(done.rows_affected())
-    }
-}
+sql_store!(SqliteStore, STATEMENTS);
