@@ -58,7 +58,7 @@ impl PostgresStore {
 const STATEMENTS: Statements = Statements {
     insert: "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
-    select: "SELECT id_hash, user_id, payload, created_at, expires_at FROM sessionkit_sessions \
+    select: "SELECT user_id, payload, created_at, expires_at FROM sessionkit_sessions \
              WHERE id_hash = $1 AND expires_at > $2",
     update: "UPDATE sessionkit_sessions SET user_id = $1, payload = $2, expires_at = $3 \
              WHERE id_hash = $4 AND expires_at > $5",

@@ -19,23 +19,18 @@ pub(super) fn write_error(err: sqlx::Error) -> Error {
     }
 }
 
-/// A `sessionkit_sessions` row as a [`Record`].
-pub(super) fn record<'r, R>(row: &'r R) -> Result<Record, Error>
+/// The `sessionkit_sessions` row of `key` as a [`Record`].
+pub(super) fn record<'r, R>(row: &'r R, key: SessionKey) -> Result<Record, Error>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
-    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
     Option<String>: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
 {
     let corrupt = |err: sqlx::Error| StoreError::error(StoreErrorKind::Corrupt, err);
-    let key: Vec<u8> = row.try_get("id_hash").map_err(corrupt)?;
-    let key: [u8; 32] = key
-        .try_into()
-        .map_err(|_| StoreError::error(StoreErrorKind::Corrupt, "id_hash is not 32 bytes"))?;
     Ok(Record {
-        key: SessionKey::from_bytes(key),
+        key,
         user_id: row.try_get("user_id").map_err(corrupt)?,
         payload: row.try_get("payload").map_err(corrupt)?,
         created_at: row.try_get("created_at").map_err(corrupt)?,
@@ -82,7 +77,9 @@ macro_rules! sql_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err($crate::db::sql::unavailable)?;
-                row.as_ref().map($crate::db::sql::record).transpose()
+                row.as_ref()
+                    .map(|row| $crate::db::sql::record(row, *key))
+                    .transpose()
             }
 
             async fn save(

@@ -76,7 +76,7 @@ impl SqliteStore {
 const STATEMENTS: Statements = Statements {
     insert: "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
              VALUES (?, ?, ?, ?, ?)",
-    select: "SELECT id_hash, user_id, payload, created_at, expires_at FROM sessionkit_sessions \
+    select: "SELECT user_id, payload, created_at, expires_at FROM sessionkit_sessions \
              WHERE id_hash = ? AND expires_at > ?",
     update: "UPDATE sessionkit_sessions SET user_id = ?, payload = ?, expires_at = ? \
              WHERE id_hash = ? AND expires_at > ?",
