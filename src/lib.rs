@@ -84,6 +84,12 @@ pub use sessionkit_runtime::db::{
     DbSession, MemoryStore, Record, SessionKey, SessionManager, SessionStore, StoreError,
     StoreErrorKind,
 };
+/// axum integration (feature `axum`): extractors, [`SetSession`] and the [`SessionGuard`]
+/// layer.
+#[cfg(feature = "axum")]
+pub use sessionkit_runtime::web;
+#[cfg(feature = "axum")]
+pub use sessionkit_runtime::web::{HasSessions, SessionGuard, SetSession, Unauthorized};
 pub use sessionkit_runtime::{
     Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, Keys, MAX_COOKIE_SIZE,
     SameSite, Session, SessionConfig, Verified, cookie, derive_content_key, find_session_cookie,

@@ -16,6 +16,8 @@ mod session;
 mod split;
 mod token;
 mod verified;
+#[cfg(feature = "axum")]
+pub mod web;
 
 pub use crate::config::{Algorithm, SameSite, SessionConfig};
 pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};

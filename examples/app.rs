@@ -1,0 +1,344 @@
+//! A small but real web app on axum: sign up, log in, a dashboard, log out, and
+//! "log out everywhere", with database sessions in SQLite.
+//!
+//! ```text
+//! cargo run --example app --features axum
+//! ```
+//!
+//! It needs no setup: the database is `examples/app.db`, created on first run, and it
+//! listens on <http://127.0.0.1:3000>. Set `SESSION_SECRET` to keep sessions across restarts,
+//! `SESSIONKIT_APP_ADDR` to listen elsewhere (port 0 picks a free one) and `SESSIONKIT_APP_DB`
+//! to use another database file.
+//!
+//! The parts of the Next.js guide, and what replaces them here:
+//! - `createSession` → `SessionManager::create` returned as `SetSession` from the login handler;
+//! - `updateSession` → the `SessionGuard` layer's rolling refresh (a new token, not only a
+//!   longer cookie);
+//! - `deleteSession` → `SessionManager::revoke` returning the removal cookie;
+//! - the proxy → `SessionGuard` (optimistic redirects from the cookie alone);
+//! - `verifySession` in the data access layer → the `DbSession<UserSession>` extractor.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::Router;
+use axum::extract::{Form, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use sessionkit::{
+    DbSession, HasSessions, Keys, Session, SessionGuard, SessionManager, SetSession, SqliteStore,
+};
+use sqlx::SqlitePool;
+
+/// The session: who is signed in. It lives in the database; the cookie holds its sealed id.
+/// `secure = false` only because this demo serves plain http on 127.0.0.1; behind HTTPS,
+/// drop it (and prefer `cookie = "__Host-sid"`).
+#[derive(Debug, Clone, Serialize, Deserialize, Session)]
+#[session(
+    cookie = "sid",
+    ttl = "1h",
+    renew_within = "15m",
+    max_lifetime = "7d",
+    secure = false
+)]
+struct UserSession {
+    #[session(user_id)]
+    user_id: i64,
+    email: String,
+}
+
+#[derive(Clone)]
+struct App {
+    sessions: Arc<SessionManager<UserSession, SqliteStore>>,
+    db: SqlitePool,
+}
+
+impl HasSessions<UserSession> for App {
+    type Store = SqliteStore;
+
+    fn sessions(&self) -> &SessionManager<UserSession, SqliteStore> {
+        &self.sessions
+    }
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let db_path = std::env::var("SESSIONKIT_APP_DB")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/examples/app.db").to_owned());
+    let addr: SocketAddr = std::env::var("SESSIONKIT_APP_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
+        .parse()?;
+    let keys = match std::env::var_os("SESSION_SECRET") {
+        Some(_) => Keys::from_env("SESSION_SECRET")?,
+        None => {
+            eprintln!(
+                "SESSION_SECRET is not set: using a key for this run only (sessions end at restart)"
+            );
+            Keys::generate().0
+        }
+    };
+
+    let store = SqliteStore::open(&db_path).await?;
+    let db = store.pool().clone();
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS users (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL
+        )",
+    )
+    .execute(&db)
+    .await?;
+    let sessions = Arc::new(SessionManager::new(store, keys));
+    let guard = SessionGuard::database(Arc::clone(&sessions))
+        .protect("/dashboard")
+        .public_only("/login")
+        .public_only("/signup")
+        .login_path("/login")
+        .home_path("/dashboard");
+
+    let app = Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/signup", get(signup_page).post(signup))
+        .route("/login", get(login_page).post(login))
+        .route("/dashboard", get(dashboard))
+        .route("/logout", post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
+        .layer(guard)
+        .layer(middleware::from_fn(same_origin_posts))
+        .with_state(App { sessions, db });
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// CSRF: the session cookie is SameSite=Lax, and every POST must come from a page of this
+/// site, as its `Origin` header says. A missing or foreign Origin is refused.
+async fn same_origin_posts(headers: HeaderMap, request: Request, next: Next) -> Response {
+    if request.method() == Method::POST {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|host| host.to_str().ok());
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|origin| origin.to_str().ok());
+        let same_site = matches!((host, origin), (Some(host), Some(origin)) if origin == format!("http://{host}"));
+        if !same_site {
+            return (
+                StatusCode::FORBIDDEN,
+                page("Forbidden", "<p>This form must be sent from this site.</p>"),
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+async fn signup_page() -> Html<String> {
+    page(
+        "Sign up",
+        &form(
+            "/signup",
+            "Create account",
+            "Already have an account? <a href=\"/login\">Log in</a>",
+            None,
+        ),
+    )
+}
+
+async fn login_page() -> Html<String> {
+    page(
+        "Log in",
+        &form(
+            "/login",
+            "Log in",
+            "New here? <a href=\"/signup\">Create an account</a>",
+            None,
+        ),
+    )
+}
+
+async fn signup(State(app): State<App>, Form(credentials): Form<Credentials>) -> Response {
+    let email = credentials.email.trim().to_lowercase();
+    if !email.contains('@') || credentials.password.len() < 8 {
+        let error = "Use a valid email and a password of at least 8 characters.";
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(
+                "Sign up",
+                &form("/signup", "Create account", "", Some(error)),
+            ),
+        )
+            .into_response();
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    let Ok(hash) = Argon2::default().hash_password(credentials.password.as_bytes(), &salt) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (email, password_hash) VALUES (?, ?) RETURNING id",
+    )
+    .bind(&email)
+    .bind(hash.to_string())
+    .fetch_one(&app.db)
+    .await;
+    match inserted {
+        Ok(user_id) => start_session(&app, user_id, email).await,
+        Err(_) => {
+            let error = "That email is already registered.";
+            (
+                StatusCode::CONFLICT,
+                page(
+                    "Sign up",
+                    &form("/signup", "Create account", "", Some(error)),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn login(State(app): State<App>, Form(credentials): Form<Credentials>) -> Response {
+    let email = credentials.email.trim().to_lowercase();
+    let user: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+            .bind(&email)
+            .fetch_optional(&app.db)
+            .await
+            .unwrap_or(None);
+    let verified = user.filter(|(_, hash)| {
+        PasswordHash::new(hash).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(credentials.password.as_bytes(), &hash)
+                .is_ok()
+        })
+    });
+    match verified {
+        Some((user_id, _)) => start_session(&app, user_id, email).await,
+        None => {
+            let error = "Wrong email or password.";
+            (
+                StatusCode::UNAUTHORIZED,
+                page("Log in", &form("/login", "Log in", "", Some(error))),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// createSession: a fresh session (a new id, so nothing planted before login survives it).
+async fn start_session(app: &App, user_id: i64, email: String) -> Response {
+    match app.sessions.create(&UserSession { user_id, email }).await {
+        Ok(cookie) => (SetSession(cookie), Redirect::to("/dashboard")).into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// verifySession: the extractor checked the seal and the row before this runs. A cookie
+/// whose session was revoked elsewhere passes the guard's optimistic check but not this
+/// one, and is sent to log in again.
+async fn dashboard(session: Option<DbSession<UserSession>>) -> Response {
+    let Some(session) = session else {
+        return (
+            SetSession(UserSession::removal_cookie()),
+            Redirect::to("/login"),
+        )
+            .into_response();
+    };
+    let body = format!(
+        "<p class=\"lead\">Signed in as <strong>{email}</strong>.</p>
+         <dl>
+           <dt>Session started</dt><dd>{created}</dd>
+           <dt>Expires unless you stay active</dt><dd>{expires}</dd>
+         </dl>
+         <div class=\"actions\">
+           <form method=\"post\" action=\"/logout\"><button id=\"logout\">Log out</button></form>
+           <form method=\"post\" action=\"/logout-everywhere\"><button id=\"logout-everywhere\" class=\"secondary\">Log out everywhere</button></form>
+         </div>",
+        email = escape(&session.email),
+        created = session.created_at(),
+        expires = session.expires_at(),
+    );
+    page("Dashboard", &body).into_response()
+}
+
+/// deleteSession.
+async fn logout(State(app): State<App>, session: Option<DbSession<UserSession>>) -> Response {
+    let removal = match session {
+        Some(session) => app.sessions.revoke(&session).await.ok(),
+        None => None,
+    };
+    let removal = removal.unwrap_or_else(UserSession::removal_cookie);
+    (SetSession(removal), Redirect::to("/login")).into_response()
+}
+
+async fn logout_everywhere(State(app): State<App>, session: DbSession<UserSession>) -> Response {
+    match app.sessions.revoke_user(&session.user_id.to_string()).await {
+        Ok(_) => (
+            SetSession(UserSession::removal_cookie()),
+            Redirect::to("/login"),
+        )
+            .into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+fn form(action: &str, button: &str, footer: &str, error: Option<&str>) -> String {
+    let error = error
+        .map(|error| format!("<p class=\"error\">{}</p>", escape(error)))
+        .unwrap_or_default();
+    format!(
+        "{error}<form method=\"post\" action=\"{action}\" class=\"stack\">
+           <label>Email <input type=\"email\" name=\"email\" required autocomplete=\"username\"></label>
+           <label>Password <input type=\"password\" name=\"password\" required minlength=\"8\"></label>
+           <button type=\"submit\">{button}</button>
+         </form>
+         <p class=\"footer\">{footer}</p>"
+    )
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<title>{title} · sessionkit</title>
+<style>
+  body {{ font-family: system-ui, sans-serif; background: #f4f5f7; color: #1d2433; margin: 0; }}
+  main {{ max-width: 26rem; margin: 4rem auto; background: #fff; padding: 2rem 2.25rem; border-radius: 12px;
+         box-shadow: 0 2px 12px rgba(20, 30, 60, .08); }}
+  h1 {{ margin-top: 0; font-size: 1.5rem; }}
+  .stack {{ display: grid; gap: .9rem; }}
+  label {{ display: grid; gap: .3rem; font-size: .9rem; color: #4a5468; }}
+  input {{ font: inherit; padding: .55rem .7rem; border: 1px solid #c9cfdb; border-radius: 8px; }}
+  button {{ font: inherit; padding: .6rem 1rem; border: 0; border-radius: 8px; background: #3b5bdb; color: #fff; cursor: pointer; }}
+  button.secondary {{ background: #e8ebf3; color: #1d2433; }}
+  .actions {{ display: flex; gap: .6rem; margin-top: 1.5rem; }}
+  .error {{ background: #fff0f0; color: #a61e1e; padding: .6rem .8rem; border-radius: 8px; }}
+  .footer {{ font-size: .9rem; color: #4a5468; }}
+  dt {{ font-size: .8rem; color: #6b7488; }} dd {{ margin: 0 0 .7rem; }}
+</style></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"
+    ))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

@@ -1,0 +1,265 @@
+//! [`SessionGuard`]: the guide's proxy as a tower layer. Optimistic route protection from
+//! the cookie alone, and the rolling refresh.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::{HeaderValue, Request};
+use axum::response::{IntoResponse, Redirect, Response};
+use cookie::Cookie;
+use time::OffsetDateTime;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::cookie_header;
+use crate::db::{SessionManager, SessionStore};
+use crate::keys::Keys;
+use crate::session::Session;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the cookie says, without the database.
+#[derive(Default)]
+struct Checked {
+    signed_in: bool,
+    /// The re-issued cookie, when the session was inside its renewal window.
+    renewed: Option<Cookie<'static>>,
+}
+
+/// The check behind the guard, for stateless or database sessions.
+trait Checker: Send + Sync {
+    fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked>;
+}
+
+/// The renewal window of a session type: `renew_within`, or half the ttl.
+fn renew_within<T: Session>() -> time::Duration {
+    match T::CONFIG.renew_within_seconds {
+        Some(seconds) => time::Duration::seconds(seconds.min(i64::MAX as u64) as i64),
+        None => T::CONFIG.ttl() / 2,
+    }
+}
+
+struct Stateless<T> {
+    keys: Keys,
+    session_type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Session + Send + Sync> Checker for Stateless<T> {
+    fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked> {
+        Box::pin(async move {
+            let Ok(session) = T::from_cookie_header(header, &self.keys) else {
+                return Checked::default();
+            };
+            let now = OffsetDateTime::now_utc();
+            let renewed = if session.expires_at() - now < renew_within::<T>() {
+                T::refresh_at(&session, &self.keys, now).ok()
+            } else {
+                None
+            };
+            Checked {
+                signed_in: true,
+                renewed,
+            }
+        })
+    }
+}
+
+struct Database<T, S> {
+    manager: Arc<SessionManager<T, S>>,
+}
+
+impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
+    fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked> {
+        Box::pin(async move {
+            // The seal and expiry only: the optimistic check, no database.
+            let Ok(expires_at) = self.manager.check_cookie(header) else {
+                return Checked::default();
+            };
+            let mut renewed = None;
+            // Renewal writes, so it needs the row; it happens at most once a window.
+            if expires_at - OffsetDateTime::now_utc() < renew_within::<T>() {
+                if let Ok(session) = self.manager.load(header).await {
+                    renewed = self.manager.refresh(&session).await.ok().flatten();
+                }
+            }
+            Checked {
+                signed_in: true,
+                renewed,
+            }
+        })
+    }
+}
+
+/// Route protection in the manner of the guide's proxy: requests to protected paths without
+/// a valid session cookie are redirected to the login page; signed-in requests to
+/// public-only paths (such as `/login`) are redirected into the app.
+///
+/// The check is optimistic: it reads the cookie's seal and expiry, never the database, so
+/// it is cheap enough for every request; handlers still verify (with the extractors) before
+/// showing data. The guard also does the rolling refresh: a session inside its renewal
+/// window gets its re-issued cookie on the response. Any response that sets a cookie is
+/// marked `Cache-Control: no-store`.
+///
+/// ```ignore
+/// let guard = SessionGuard::database(manager.clone())
+///     .protect("/dashboard")
+///     .public_only("/login")
+///     .login_path("/login")
+///     .home_path("/dashboard");
+/// let app = Router::new()./* routes */.layer(guard);
+/// ```
+#[derive(Clone)]
+pub struct SessionGuard {
+    checker: Arc<dyn Checker>,
+    protected: Vec<String>,
+    public_only: Vec<String>,
+    login_path: String,
+    home_path: String,
+}
+
+impl SessionGuard {
+    fn with(checker: Arc<dyn Checker>) -> SessionGuard {
+        SessionGuard {
+            checker,
+            protected: Vec::new(),
+            public_only: Vec::new(),
+            login_path: "/login".into(),
+            home_path: "/".into(),
+        }
+    }
+
+    /// A guard for stateless sessions of type `T`.
+    pub fn stateless<T: Session + Send + Sync + 'static>(keys: Keys) -> SessionGuard {
+        SessionGuard::with(Arc::new(Stateless::<T> {
+            keys,
+            session_type: std::marker::PhantomData,
+        }))
+    }
+
+    /// A guard for database sessions; it reads the store only to renew.
+    pub fn database<T: Session + Send + Sync + 'static, S: SessionStore + 'static>(
+        manager: Arc<SessionManager<T, S>>,
+    ) -> SessionGuard {
+        SessionGuard::with(Arc::new(Database { manager }))
+    }
+
+    /// Requires a session under this path prefix (`/dashboard` covers `/dashboard/x`, not
+    /// `/dashboards`).
+    pub fn protect(mut self, prefix: impl Into<String>) -> Self {
+        self.protected.push(prefix.into());
+        self
+    }
+
+    /// Sends signed-in users away from this path prefix (`/login`, `/signup`).
+    pub fn public_only(mut self, prefix: impl Into<String>) -> Self {
+        self.public_only.push(prefix.into());
+        self
+    }
+
+    /// Where requests without a session go. Default `/login`.
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = path.into();
+        self
+    }
+
+    /// Where signed-in requests to public-only paths go. Default `/`.
+    pub fn home_path(mut self, path: impl Into<String>) -> Self {
+        self.home_path = path.into();
+        self
+    }
+}
+
+fn under(path: &str, prefixes: &[String]) -> bool {
+    prefixes.iter().any(|prefix| {
+        path.strip_prefix(prefix.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'))
+    })
+}
+
+impl<S> Layer<S> for SessionGuard {
+    type Service = SessionGuardService<S>;
+
+    fn layer(&self, inner: S) -> SessionGuardService<S> {
+        SessionGuardService {
+            guard: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`SessionGuard`] wraps around the routes.
+#[derive(Clone)]
+pub struct SessionGuardService<S> {
+    guard: SessionGuard,
+    inner: S,
+}
+
+impl<S> Service<Request<Body>> for SessionGuardService<S>
+where
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        // The clone that was polled ready serves this request; a fresh clone stays behind.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let guard = self.guard.clone();
+        Box::pin(async move {
+            let path = request.uri().path().to_owned();
+            let header = cookie_header(request.headers());
+            let checked = guard.checker.check(&header).await;
+            if !checked.signed_in && under(&path, &guard.protected) {
+                return Ok(no_store(Redirect::to(&guard.login_path).into_response()));
+            }
+            if checked.signed_in && under(&path, &guard.public_only) {
+                return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
+            }
+            let mut response = inner.call(request).await?;
+            // A handler that set the cookie itself (log in, log out) wins over the renewal.
+            let handler_set_cookie = response.headers().contains_key(SET_COOKIE);
+            if let (Some(renewed), false) = (checked.renewed, handler_set_cookie) {
+                if let Ok(value) = HeaderValue::from_str(&renewed.to_string()) {
+                    response.headers_mut().append(SET_COOKIE, value);
+                }
+            }
+            if response.headers().contains_key(SET_COOKIE) {
+                response = no_store(response);
+            }
+            Ok(response)
+        })
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::under;
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        let prefixes = vec!["/dashboard".to_owned()];
+        assert!(under("/dashboard", &prefixes));
+        assert!(under("/dashboard/settings", &prefixes));
+        assert!(!under("/dashboards", &prefixes));
+        assert!(!under("/", &prefixes));
+        assert!(under("/anything", &["/".to_owned()]));
+    }
+}

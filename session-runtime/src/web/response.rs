@@ -1,0 +1,34 @@
+//! [`SetSession`]: setting, renewing or removing the session cookie as a value the handler
+//! returns, so no handler can forget to send it.
+
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
+use cookie::Cookie;
+
+/// A `Set-Cookie` for the session, returned from a handler:
+/// `(SetSession(cookie), Redirect::to("/dashboard"))`. It also marks the response
+/// `Cache-Control: no-store`, so no cache keeps a response that carries a session.
+#[derive(Debug, Clone)]
+pub struct SetSession(pub Cookie<'static>);
+
+impl IntoResponseParts for SetSession {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        let headers = parts.headers_mut();
+        // A cookie built by this crate is valid header text; anything else is dropped
+        // rather than sent half-formed.
+        if let Ok(value) = HeaderValue::from_str(&self.0.to_string()) {
+            headers.append(SET_COOKIE, value);
+        }
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(parts)
+    }
+}
+
+impl IntoResponse for SetSession {
+    fn into_response(self) -> Response {
+        (self, ()).into_response()
+    }
+}
