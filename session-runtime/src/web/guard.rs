@@ -101,8 +101,8 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
 /// The check is optimistic: it reads the cookie's seal and expiry, never the database, so
 /// it is cheap enough for every request; handlers still verify (with the extractors) before
 /// showing data. The guard also does the rolling refresh: a session inside its renewal
-/// window gets its re-issued cookie on the response. Any response that sets a cookie is
-/// marked `Cache-Control: no-store`.
+/// window gets its re-issued cookie on the response. Any response that sets a cookie, and
+/// any response under a protected prefix, is marked `Cache-Control: no-store`.
 ///
 /// ```ignore
 /// let guard = SessionGuard::database(manager.clone())
@@ -234,7 +234,9 @@ where
                     response.headers_mut().append(SET_COOKIE, value);
                 }
             }
-            if response.headers().contains_key(SET_COOKIE) {
+            // A response that sets a cookie must never be replayed to someone else from a
+            // cache, and neither may a protected page, which shows one user's data.
+            if response.headers().contains_key(SET_COOKIE) || under(&path, &guard.protected) {
                 response = no_store(response);
             }
             Ok(response)
