@@ -270,8 +270,8 @@ async fn dashboard(session: Option<DbSession<UserSession>>) -> Response {
            <form method=\"post\" action=\"/logout-everywhere\"><button id=\"logout-everywhere\" class=\"secondary\">Log out everywhere</button></form>
          </div>",
         email = escape(&session.email),
-        created = session.created_at(),
-        expires = session.expires_at(),
+        created = when(session.created_at()),
+        expires = when(session.expires_at()),
     );
     page("Dashboard", &body).into_response()
 }
@@ -333,6 +333,15 @@ fn page(title: &str, body: &str) -> Html<String> {
 </style></head>
 <body><main><h1>{title}</h1>{body}</main></body></html>"
     ))
+}
+
+fn when(time: sessionkit::time::OffsetDateTime) -> String {
+    format!(
+        "{} {:02}:{:02} UTC",
+        time.date(),
+        time.hour(),
+        time.minute()
+    )
 }
 
 fn escape(text: &str) -> String {

@@ -1,0 +1,201 @@
+//! The example app in a real browser: headless Chromium driven over WebDriver.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them
+//! the test prints that it was skipped; under `CI` it fails instead.
+#![cfg(all(feature = "axum", feature = "sqlite"))]
+
+#[path = "support/app.rs"]
+mod app;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::RunningApp;
+use fantoccini::{ClientBuilder, Locator};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a free loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn browser_available() -> bool {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "chromium and chromium-driver must be installed under CI"
+    );
+    eprintln!(
+        "skipped: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)"
+    );
+    false
+}
+
+#[tokio::test]
+async fn log_in_through_the_form_in_chromium() {
+    if !browser_available() {
+        return;
+    }
+    let app = RunningApp::start();
+    // The account to log in with, made over plain HTTP.
+    let signup = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.at("/signup"))
+        .header("origin", &app.url)
+        .form(&[
+            ("email", "ada@example.com"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), reqwest::StatusCode::SEE_OTHER);
+
+    let driver = Driver::start();
+    let profile = std::env::temp_dir().join(format!("sessionkit-chromium-{}", std::process::id()));
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1000,800",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities.as_object().unwrap().clone())
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session");
+
+    // 1. Log in through the real form.
+    client.goto(&app.at("/login")).await.unwrap();
+    client
+        .find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&client, "/dashboard").await;
+    let page = client.source().await.unwrap();
+    assert!(page.contains("ada@example.com"), "{page}");
+
+    // 2. The browser stored the cookie HttpOnly, SameSite=Lax, Path=/.
+    let cookies = client.get_all_cookies().await.unwrap();
+    let sid = cookies
+        .iter()
+        .find(|cookie| cookie.name() == "sid")
+        .expect("the session cookie is stored");
+    assert_eq!(sid.http_only(), Some(true));
+    assert_eq!(sid.same_site(), Some(cookie::SameSite::Lax));
+    assert_eq!(sid.path(), Some("/"));
+
+    // 3. Page scripts cannot read it.
+    let visible = client
+        .execute("return document.cookie", vec![])
+        .await
+        .unwrap();
+    assert!(
+        !visible.as_str().unwrap_or_default().contains("sid="),
+        "document.cookie = {visible}"
+    );
+
+    // 6. A screenshot of the dashboard, for a person to look at.
+    let screenshot = client.screenshot().await.unwrap();
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("dashboard.png"), &screenshot).unwrap();
+    assert!(screenshot.starts_with(b"\x89PNG"));
+
+    // 4. Reloading keeps the session.
+    client.refresh().await.unwrap();
+    wait_for_path(&client, "/dashboard").await;
+
+    // 5. Logging out lands on /login, and the dashboard is closed again.
+    client
+        .find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&client, "/login").await;
+    client.goto(&app.at("/dashboard")).await.unwrap();
+    wait_for_path(&client, "/login").await;
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+async fn wait_for_path(client: &fantoccini::Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = client.current_url().await.unwrap();
+        if url.path() == path {
+            return;
+        }
+        assert!(Instant::now() < deadline, "expected {path}, still at {url}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,159 @@
+//! The axum glue in isolation: the stateless extractors and the guard, with requests sent
+//! straight into a router.
+#![cfg(feature = "axum")]
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::FromRef;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use common::{GuideSession, guide, keys};
+use http_body_util::BodyExt;
+use sessionkit::time::{Duration, OffsetDateTime};
+use sessionkit::{Keys, Session, SessionGuard, Verified};
+use tower::ServiceExt;
+
+#[derive(Clone)]
+struct State {
+    keys: Keys,
+}
+
+impl FromRef<State> for Keys {
+    fn from_ref(state: &State) -> Keys {
+        state.keys.clone()
+    }
+}
+
+fn router() -> Router {
+    Router::new()
+        .route(
+            "/me",
+            get(|session: Verified<GuideSession>| async move { session.user_id.clone() }),
+        )
+        .route(
+            "/maybe",
+            get(|session: Option<Verified<GuideSession>>| async move {
+                session.map_or_else(|| "anonymous".to_owned(), |s| s.user_id.clone())
+            }),
+        )
+        .route("/login", get(|| async { "login page" }))
+        .route("/app/inside", get(|| async { "inside" }))
+        .layer(
+            SessionGuard::stateless::<GuideSession>(keys())
+                .protect("/app")
+                .public_only("/login")
+                .home_path("/app/inside"),
+        )
+        .with_state(State { keys: keys() })
+}
+
+async fn send(path: &str, cookie: Option<&str>) -> Response {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, format!("session={cookie}"));
+    }
+    router()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn body(response: Response) -> String {
+    String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn verified_extracts_or_rejects_with_a_bare_401() {
+    let token = guide("ada").encrypt(&keys()).unwrap();
+    let ok = send("/me", Some(&token)).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(body(ok).await, "ada");
+
+    let expired = guide("ada")
+        .encrypt_at(&keys(), OffsetDateTime::now_utc() - Duration::days(8))
+        .unwrap();
+    for cookie in [None, Some("garbage"), Some(expired.as_str())] {
+        let refused = send("/me", cookie).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            body(refused).await,
+            "unauthorized",
+            "the body says nothing about why"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_optional_session_is_none_without_a_valid_cookie() {
+    let token = guide("ada").encrypt(&keys()).unwrap();
+    assert_eq!(body(send("/maybe", Some(&token)).await).await, "ada");
+    assert_eq!(body(send("/maybe", None).await).await, "anonymous");
+    assert_eq!(
+        body(send("/maybe", Some("tampered")).await).await,
+        "anonymous"
+    );
+}
+
+#[tokio::test]
+async fn the_guard_redirects_both_ways() {
+    let token = guide("ada").encrypt(&keys()).unwrap();
+    let out = send("/app/inside", None).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(out.headers()[header::LOCATION], "/login");
+    assert_eq!(
+        send("/app/inside", Some("forged")).await.headers()[header::LOCATION],
+        "/login"
+    );
+    assert_eq!(
+        send("/app/inside", Some(&token)).await.status(),
+        StatusCode::OK
+    );
+
+    let signed_in = send("/login", Some(&token)).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()[header::LOCATION], "/app/inside");
+    assert_eq!(send("/login", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_guard_renews_only_inside_the_window() {
+    // Fresh: nothing to renew, no cookie on the response.
+    let fresh = guide("ada").encrypt(&keys()).unwrap();
+    let response = send("/maybe", Some(&fresh)).await;
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+
+    // Five days into a seven-day session: less than half is left, so it is re-issued with a
+    // new exp, and the response is marked no-store.
+    let old = guide("ada")
+        .encrypt_at(&keys(), OffsetDateTime::now_utc() - Duration::days(5))
+        .unwrap();
+    let response = send("/maybe", Some(&old)).await;
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let set_cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let renewed = set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("session=")
+        .unwrap();
+    let before = GuideSession::decrypt(&old, &keys()).unwrap();
+    let after = GuideSession::decrypt(renewed, &keys()).unwrap();
+    assert!(after.expires_at() - before.expires_at() >= Duration::days(5) - Duration::minutes(1));
+    assert_eq!(*after, *before);
+}
