@@ -31,24 +31,12 @@ async fn main() -> Result<(), sessionkit::Error> {
 
     // Log in on a laptop and a phone.
     let now = OffsetDateTime::now_utc();
-    let laptop = sessions
-        .create_at(
-            &Account {
-                user_id: 7,
-                name: "Ada".into(),
-            },
-            now,
-        )
-        .await?;
-    let phone = sessions
-        .create_at(
-            &Account {
-                user_id: 7,
-                name: "Ada".into(),
-            },
-            now,
-        )
-        .await?;
+    let ada = Account {
+        user_id: 7,
+        name: "Ada".into(),
+    };
+    let laptop = sessions.create_at(&ada, now).await?;
+    let phone = sessions.create_at(&ada, now).await?;
     println!("1. Created two sessions for user 7. The laptop's cookie:");
     println!("   Set-Cookie: {laptop}\n");
 

@@ -2,6 +2,8 @@
 //! loopback port and driven with reqwest and a cookie store.
 #![cfg(all(feature = "axum", feature = "sqlite"))]
 
+mod common;
+
 #[path = "support/app.rs"]
 mod app;
 
@@ -150,14 +152,7 @@ async fn a_tampered_cookie_is_turned_away() {
         .await
         .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
-    let mut tampered = cookie.clone();
-    let middle = tampered.len() / 2;
-    let replacement = if &tampered[middle..=middle] == "A" {
-        "B"
-    } else {
-        "A"
-    };
-    tampered.replace_range(middle..=middle, replacement);
+    let tampered = common::tamper(&cookie);
     let response = raw()
         .get(app.at("/dashboard"))
         .header(COOKIE, format!("sid={tampered}"))

@@ -117,3 +117,16 @@ pub fn flip_bit(token: &str, index: usize) -> String {
     segments[index] = b64(&bytes);
     segments.join(".")
 }
+
+/// The cookie value with one character in the middle changed, as an attacker would.
+pub fn tamper(value: &str) -> String {
+    let mut tampered = value.to_owned();
+    let middle = tampered.len() / 2;
+    let replacement = if &tampered[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    tampered.replace_range(middle..=middle, replacement);
+    tampered
+}
