@@ -157,3 +157,85 @@ async fn the_guard_renews_only_inside_the_window() {
     assert!(after.expires_at() - before.expires_at() >= Duration::days(5) - Duration::minutes(1));
     assert_eq!(*after, *before);
 }
+
+#[derive(serde::Serialize, serde::Deserialize, Session)]
+#[session(cookie = "sid", ttl = "1h", renew_within = "15m")]
+struct Account {
+    #[session(user_id)]
+    user_id: String,
+}
+
+#[tokio::test]
+async fn the_database_guard_renews_through_the_store() {
+    use std::sync::Arc;
+
+    use sessionkit::{DbSession, MemoryStore, SessionManager};
+
+    let manager = Arc::new(SessionManager::<Account, _>::new(
+        MemoryStore::new(),
+        keys(),
+    ));
+    let app = Router::new()
+        .route(
+            "/app",
+            get(|session: DbSession<Account>| async move { session.user_id.clone() }),
+        )
+        .layer(SessionGuard::database(Arc::clone(&manager)).protect("/app"))
+        .with_state(Arc::clone(&manager));
+    let request = |cookie: &str| {
+        Request::get("/app")
+            .header(header::COOKIE, format!("sid={cookie}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+
+    // Created 50 minutes ago: 10 minutes left, inside the 15-minute window.
+    let now = OffsetDateTime::now_utc();
+    let old = manager
+        .create_at(
+            &Account {
+                user_id: "7".into(),
+            },
+            now - Duration::minutes(50),
+        )
+        .await
+        .unwrap();
+    let response = app.clone().oneshot(request(old.value())).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let renewed = set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("sid=")
+        .unwrap()
+        .to_owned();
+    let session = manager.load(&format!("sid={renewed}")).await.unwrap();
+    assert!(
+        session.expires_at() - now > Duration::minutes(55),
+        "extended to about an hour from now"
+    );
+
+    // Fresh: no renewal, no write.
+    let fresh = manager
+        .create(&Account {
+            user_id: "8".into(),
+        })
+        .await
+        .unwrap();
+    let response = app.clone().oneshot(request(fresh.value())).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+
+    // Revoked elsewhere: the guard's optimistic check passes, the extractor does not.
+    let session = manager
+        .load(&format!("sid={}", fresh.value()))
+        .await
+        .unwrap();
+    manager.revoke(&session).await.unwrap();
+    let response = app.oneshot(request(fresh.value())).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
