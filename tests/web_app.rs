@@ -44,14 +44,7 @@ async fn post_form(
 async fn signed_up_cookie(app: &RunningApp, email: &str) -> String {
     let response = post_form(&raw(), app, "/signup", email, "correct horse battery").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .strip_prefix("sid=")
-        .unwrap()
-        .to_owned()
+    common::set_cookie_value(response.headers()[SET_COOKIE].to_str().unwrap(), "sid")
 }
 
 #[tokio::test]

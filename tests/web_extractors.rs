@@ -10,7 +10,7 @@ use axum::extract::FromRef;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use common::{GuideSession, guide, keys};
+use common::{GuideSession, guide, keys, set_cookie_value};
 use http_body_util::BodyExt;
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Keys, Session, SessionGuard, Verified};
@@ -142,18 +142,12 @@ async fn the_guard_renews_only_inside_the_window() {
         .unwrap();
     let response = send("/maybe", Some(&old)).await;
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
-    let set_cookie = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let renewed = set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .strip_prefix("session=")
-        .unwrap();
+    let renewed = set_cookie_value(
+        response.headers()[header::SET_COOKIE].to_str().unwrap(),
+        "session",
+    );
     let before = GuideSession::decrypt(&old, &keys()).unwrap();
-    let after = GuideSession::decrypt(renewed, &keys()).unwrap();
+    let after = GuideSession::decrypt(&renewed, &keys()).unwrap();
     assert!(after.expires_at() - before.expires_at() >= Duration::days(5) - Duration::minutes(1));
     assert_eq!(*after, *before);
 }
@@ -202,17 +196,10 @@ async fn the_database_guard_renews_through_the_store() {
         .unwrap();
     let response = app.clone().oneshot(request(old.value())).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let set_cookie = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let renewed = set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .strip_prefix("sid=")
-        .unwrap()
-        .to_owned();
+    let renewed = set_cookie_value(
+        response.headers()[header::SET_COOKIE].to_str().unwrap(),
+        "sid",
+    );
     let session = manager.load(&format!("sid={renewed}")).await.unwrap();
     assert!(
         session.expires_at() - now > Duration::minutes(55),

@@ -130,3 +130,10 @@ pub fn tamper(value: &str) -> String {
     tampered.replace_range(middle..=middle, replacement);
     tampered
 }
+
+/// The value of the cookie `name` in a `Set-Cookie` header.
+pub fn set_cookie_value(set_cookie: &str, name: &str) -> String {
+    let cookie = sessionkit::Cookie::parse(set_cookie).expect("a valid Set-Cookie header");
+    assert_eq!(cookie.name(), name, "{set_cookie}");
+    cookie.value().to_owned()
+}
