@@ -65,6 +65,21 @@
 //! `nbf > now + leeway` (not yet valid), when `exp` or `iat` is missing or malformed, or
 //! when a configured `iss`/`aud` does not match. Each cause is its own [`Error`] variant.
 //!
+//! # Database sessions
+//!
+//! [`SessionManager`] keeps the session in a [`SessionStore`] ([`MemoryStore`], and with
+//! features [`SqliteStore`] (default), `PostgresStore`, `RedisStore`); the cookie carries
+//! only the session id, sealed as above. Stores key rows by `sha256(id)`. The manager
+//! creates, loads (seal first, then the row), refreshes under `renew_within` and
+//! `max_lifetime`, updates, revokes one or all of a user's sessions (the field marked
+//! `#[session(user_id)]`), regenerates the id on privilege changes and purges.
+//!
+//! # axum
+//!
+//! With the `axum` feature: `Verified<T>` and `DbSession<T>` are extractors (rejecting with
+//! a bare 401), `SetSession` puts a cookie on a response, and `SessionGuard` is a layer
+//! that redirects by the cookie alone and does the rolling refresh. See the `web` module.
+//!
 //! # The payload
 //!
 //! The payload shares one JSON object with the registered claims, so do not name a field
