@@ -216,3 +216,43 @@ fn nothing_prints_secrets_or_tokens() {
         }
     }
 }
+
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, Session)]
+#[session(cookie = "other")]
+struct OtherCookie {
+    user_id: String,
+    expires_at: String,
+}
+
+#[test]
+fn one_key_serves_several_encrypted_session_types_apart() {
+    // One `Keys` value, two cookie names: each gets its own derived content key.
+    let keys = keys();
+    let payload = || OtherCookie {
+        user_id: "a".into(),
+        expires_at: "x".into(),
+    };
+    for _ in 0..2 {
+        let first = sealed("a").encrypt_at(&keys, now()).unwrap();
+        let second = payload().encrypt_at(&keys, now()).unwrap();
+        assert_eq!(
+            SealedSession::decrypt_at(&first, &keys, now())
+                .unwrap()
+                .user_id,
+            "a"
+        );
+        assert_eq!(
+            *OtherCookie::decrypt_at(&second, &keys, now()).unwrap(),
+            payload()
+        );
+        // Same secret, same payload shape, other cookie: never interchangeable.
+        assert_eq!(
+            SealedSession::decrypt_at(&second, &keys, now()).unwrap_err(),
+            Error::Decryption
+        );
+        assert_eq!(
+            OtherCookie::decrypt_at(&first, &keys, now()).unwrap_err(),
+            Error::Decryption
+        );
+    }
+}

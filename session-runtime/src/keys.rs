@@ -1,7 +1,7 @@
 //! [`Keys`]: the secrets that sign or encrypt sessions, with rotation.
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use aes_gcm::{Aes256Gcm, KeyInit};
 use base64::Engine;
@@ -44,8 +44,11 @@ pub(crate) struct KeyEntry {
     pub(crate) hs256: Hmac<Sha256>,
     pub(crate) hs384: Hmac<Sha384>,
     pub(crate) hs512: Hmac<Sha512>,
-    /// Content keys per cookie name; session types are few, so a short list beats a map.
-    ciphers: RwLock<Vec<(Box<str>, Arc<Aes256Gcm>)>>,
+    /// The content key of the first cookie name used: nearly every application has one
+    /// session type per key, and this path costs a single atomic load.
+    first_cipher: OnceLock<(Box<str>, Aes256Gcm)>,
+    /// Content keys of further cookie names; they are few, so a short list beats a map.
+    other_ciphers: RwLock<Vec<(Box<str>, Arc<Aes256Gcm>)>>,
 }
 
 impl KeyEntry {
@@ -62,28 +65,47 @@ impl KeyEntry {
             hs256: KeyInit::new_from_slice(secret).expect("HMAC takes keys of any length"),
             hs384: KeyInit::new_from_slice(secret).expect("HMAC takes keys of any length"),
             hs512: KeyInit::new_from_slice(secret).expect("HMAC takes keys of any length"),
-            ciphers: RwLock::new(Vec::new()),
+            first_cipher: OnceLock::new(),
+            other_ciphers: RwLock::new(Vec::new()),
         })
     }
 
-    /// The A256GCM cipher for `cookie_name`, derived on first use.
-    pub(crate) fn cipher(&self, cookie_name: &str) -> Arc<Aes256Gcm> {
+    /// Runs `operate` with the A256GCM cipher for `cookie_name`, derived on first use.
+    pub(crate) fn with_cipher<R>(
+        &self,
+        cookie_name: &str,
+        operate: impl FnOnce(&Aes256Gcm) -> R,
+    ) -> R {
+        let (first_name, first) = self
+            .first_cipher
+            .get_or_init(|| (cookie_name.into(), self.derive_cipher(cookie_name)));
+        if &**first_name == cookie_name {
+            return operate(first);
+        }
         let cached = self
-            .ciphers
+            .other_ciphers
             .read()
             .unwrap_or_else(|poison| poison.into_inner());
-        if let Some((_, cipher)) = cached.iter().find(|(name, _)| &**name == cookie_name) {
-            return Arc::clone(cipher);
-        }
+        let found = cached
+            .iter()
+            .find(|(name, _)| &**name == cookie_name)
+            .map(|(_, cipher)| Arc::clone(cipher));
         drop(cached);
+        let cipher = found.unwrap_or_else(|| {
+            let cipher = Arc::new(self.derive_cipher(cookie_name));
+            let mut cache = self
+                .other_ciphers
+                .write()
+                .unwrap_or_else(|poison| poison.into_inner());
+            cache.push((cookie_name.into(), Arc::clone(&cipher)));
+            cipher
+        });
+        operate(&cipher)
+    }
+
+    fn derive_cipher(&self, cookie_name: &str) -> Aes256Gcm {
         let key = derive_content_key(&self.secret, cookie_name);
-        let cipher = Arc::new(Aes256Gcm::new_from_slice(key.as_ref()).expect("32-byte key"));
-        let mut cache = self
-            .ciphers
-            .write()
-            .unwrap_or_else(|poison| poison.into_inner());
-        cache.push((cookie_name.into(), Arc::clone(&cipher)));
-        cipher
+        Aes256Gcm::new_from_slice(key.as_ref()).expect("32-byte key")
     }
 }
 

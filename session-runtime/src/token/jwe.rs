@@ -39,13 +39,11 @@ pub(crate) fn seal(
     };
     let mut iv = [0u8; IV_LEN];
     rand::rng().fill_bytes(&mut iv);
+    let nonce = Nonce::<Aes256Gcm>::from(iv);
     let tag = key
-        .cipher(cookie_name)
-        .encrypt_inout_detached(
-            &Nonce::<Aes256Gcm>::from(iv),
-            header.as_bytes(),
-            claims.as_mut_slice().into(),
-        )
+        .with_cipher(cookie_name, |cipher| {
+            cipher.encrypt_inout_detached(&nonce, header.as_bytes(), claims.as_mut_slice().into())
+        })
         .map_err(|_| Error::Serialize("the claims are too large to encrypt".into()))?;
     let mut token = header;
     token.reserve((IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 8);
@@ -91,12 +89,14 @@ pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u
     for (index, key) in keys.candidates(kid.as_deref())? {
         // The tag is checked before anything is decrypted, so a failed key leaves
         // `claims` as it was for the next one.
-        let opened = key.cipher(cookie_name).decrypt_inout_detached(
-            &nonce,
-            header.as_bytes(),
-            claims.as_mut_slice().into(),
-            &tag,
-        );
+        let opened = key.with_cipher(cookie_name, |cipher| {
+            cipher.decrypt_inout_detached(
+                &nonce,
+                header.as_bytes(),
+                claims.as_mut_slice().into(),
+                &tag,
+            )
+        });
         if opened.is_ok() {
             return Ok((claims, index));
         }
