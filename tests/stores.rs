@@ -480,6 +480,7 @@ async fn concurrency<S: SessionStore + 'static>(store: S) {
     }
 }
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
 /// The server goes away in the middle of a run: while 20 tasks keep creating and
 /// validating sessions, it is stopped and started again. Every failure is a typed
 /// `Error::Store` (no panic, no other error), and everything works again afterwards.
@@ -552,6 +553,7 @@ async fn server_restart<S: SessionStore + 'static>(store: S, stop: &str, start_a
     assert!(manager.create_at(&account("kim"), now).await.is_ok());
 }
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
 fn run(command: &str) {
     let status = std::process::Command::new("sh")
         .arg("-c")
@@ -561,6 +563,7 @@ fn run(command: &str) {
     assert!(status.success(), "`{command}` failed");
 }
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
 /// The environment variable, or `None` after saying why the suite is skipped. Under `CI`
 /// a missing variable fails the test instead: there, every suite must run.
 fn required_env(name: &str) -> Option<String> {
