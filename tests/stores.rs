@@ -10,7 +10,6 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration as StdDuration;
 
 use common::{keys, other_keys};
 use serde::{Deserialize, Serialize};
@@ -509,13 +508,13 @@ async fn server_restart<S: SessionStore + 'static>(store: S, stop: &str, start_a
                             panic!("a failing server must give Error::Store, got {other:?}")
                         }
                     }
-                    tokio::time::sleep(StdDuration::from_millis(25)).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
                 }
                 (ok, failed)
             })
         })
         .collect();
-    tokio::time::sleep(StdDuration::from_millis(150)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     run(stop);
     match manager.load_at(&header(&survivor), now).await {
         Err(Error::Store(err)) => assert_eq!(err.kind, StoreErrorKind::Unavailable),
@@ -537,7 +536,7 @@ async fn server_restart<S: SessionStore + 'static>(store: S, stop: &str, start_a
         ok > 0 && failed > 0,
         "the run overlapped the outage: {ok} ok, {failed} failed"
     );
-    let deadline = std::time::Instant::now() + StdDuration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         match manager.load_at(&header(&survivor), now).await {
             Ok(session) => {
@@ -545,7 +544,7 @@ async fn server_restart<S: SessionStore + 'static>(store: S, stop: &str, start_a
                 break;
             }
             Err(Error::Store(_)) if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(StdDuration::from_millis(200)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
             Err(other) => panic!("the store did not recover: {other:?}"),
         }
