@@ -170,11 +170,37 @@ impl SessionConfig {
 
     /// The lifetime as a [`time::Duration`].
     pub const fn ttl(&self) -> time::Duration {
-        time::Duration::seconds(self.ttl_seconds as i64)
+        seconds(self.ttl_seconds)
     }
 
     /// The leeway as a [`time::Duration`].
     pub const fn leeway(&self) -> time::Duration {
-        time::Duration::seconds(self.leeway_seconds as i64)
+        seconds(self.leeway_seconds)
     }
+
+    /// The renewal window: `renew_within`, or half the ttl when it is not set.
+    pub const fn renew_within(&self) -> time::Duration {
+        match self.renew_within_seconds {
+            Some(renew) => seconds(renew),
+            None => seconds(self.ttl_seconds / 2),
+        }
+    }
+
+    /// The absolute cap on a database session's life, if any.
+    pub const fn max_lifetime(&self) -> Option<time::Duration> {
+        match self.max_lifetime_seconds {
+            Some(max) => Some(seconds(max)),
+            None => None,
+        }
+    }
+}
+
+/// Seconds as a [`time::Duration`], saturating: a hand-built config with a value past
+/// `i64::MAX` means "forever", never a negative duration.
+const fn seconds(value: u64) -> time::Duration {
+    time::Duration::seconds(if value > i64::MAX as u64 {
+        i64::MAX
+    } else {
+        value as i64
+    })
 }

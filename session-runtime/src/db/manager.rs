@@ -117,17 +117,11 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         T::CONFIG.ttl().whole_seconds()
     }
 
-    fn renew_within(&self) -> i64 {
-        T::CONFIG
-            .renew_within_seconds
-            .map_or(self.ttl() / 2, |s| s.min(i64::MAX as u64) as i64)
-    }
-
     /// The expiry a session created at `created_at` gets when (re)issued at `now`.
     fn expiry(&self, created_at: i64, now: i64) -> i64 {
         let idle = now.saturating_add(self.ttl());
-        match T::CONFIG.max_lifetime_seconds {
-            Some(max) => idle.min(created_at.saturating_add(max.min(i64::MAX as u64) as i64)),
+        match T::CONFIG.max_lifetime() {
+            Some(max) => idle.min(created_at.saturating_add(max.whole_seconds())),
             None => idle,
         }
     }
@@ -263,7 +257,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         now: OffsetDateTime,
     ) -> Result<Option<Cookie<'static>>, Error> {
         let now = now.unix_timestamp();
-        if session.expires_at.saturating_sub(now) >= self.renew_within() {
+        if session.expires_at.saturating_sub(now) >= T::CONFIG.renew_within().whole_seconds() {
             return Ok(None);
         }
         let expires_at = self.expiry(session.created_at, now);

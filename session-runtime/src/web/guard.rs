@@ -35,14 +35,6 @@ trait Checker: Send + Sync {
     fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked>;
 }
 
-/// The renewal window of a session type: `renew_within`, or half the ttl.
-fn renew_within<T: Session>() -> time::Duration {
-    match T::CONFIG.renew_within_seconds {
-        Some(seconds) => time::Duration::seconds(seconds.min(i64::MAX as u64) as i64),
-        None => T::CONFIG.ttl() / 2,
-    }
-}
-
 struct Stateless<T> {
     keys: Keys,
     session_type: std::marker::PhantomData<fn() -> T>,
@@ -55,7 +47,7 @@ impl<T: Session + Send + Sync> Checker for Stateless<T> {
                 return Checked::default();
             };
             let now = OffsetDateTime::now_utc();
-            let renewed = if session.expires_at() - now < renew_within::<T>() {
+            let renewed = if session.expires_at() - now < T::CONFIG.renew_within() {
                 T::refresh_at(&session, &self.keys, now).ok()
             } else {
                 None
@@ -81,7 +73,7 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
             };
             let mut renewed = None;
             // Renewal writes, so it needs the row; it happens at most once a window.
-            if expires_at - OffsetDateTime::now_utc() < renew_within::<T>() {
+            if expires_at - OffsetDateTime::now_utc() < T::CONFIG.renew_within() {
                 if let Ok(session) = self.manager.load(header).await {
                     renewed = self.manager.refresh(&session).await.ok().flatten();
                 }
