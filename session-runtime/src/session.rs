@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::config::SessionConfig;
-use crate::cookies::{find_session_cookie, removal_cookie, session_cookie};
+use crate::cookies::{removal_cookie, session_cookie};
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::token;
@@ -67,7 +67,7 @@ pub trait Session: Serialize + DeserializeOwned {
     }
 
     /// Finds the session cookie in a `Cookie:` request header and verifies it. See
-    /// [`find_session_cookie`] for how missing, duplicate, quoted and oversized cookies
+    /// [`crate::find_session_cookie`] for how missing, duplicate, quoted and oversized cookies
     /// are treated.
     fn from_cookie_header(header: &str, keys: &Keys) -> Result<Verified<Self>, Error> {
         Self::from_cookie_header_at(header, keys, OffsetDateTime::now_utc())
@@ -79,8 +79,7 @@ pub trait Session: Serialize + DeserializeOwned {
         keys: &Keys,
         now: OffsetDateTime,
     ) -> Result<Verified<Self>, Error> {
-        let token = find_session_cookie(header, Self::CONFIG.cookie_name)?;
-        Self::decrypt_at(token, keys, now)
+        token::open_cookie(&Self::CONFIG, keys, header, now)
     }
 
     /// Re-issues a verified session with a new `exp`, under the primary key.

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::id::new_session_id;
 use super::{Record, SessionKey, SessionStore, StoreError, StoreErrorKind};
 use crate::claims::timestamp;
-use crate::cookies::{find_session_cookie, removal_cookie, session_cookie};
+use crate::cookies::{removal_cookie, session_cookie};
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::session::Session;
@@ -201,8 +201,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         cookie_header: &str,
         now: OffsetDateTime,
     ) -> Result<OffsetDateTime, Error> {
-        let token = find_session_cookie(cookie_header, T::CONFIG.cookie_name)?;
-        token::open::<Ticket>(&T::CONFIG, &self.keys, token, now).map(|ticket| ticket.expires_at())
+        token::open_cookie::<Ticket>(&T::CONFIG, &self.keys, cookie_header, now)
+            .map(|ticket| ticket.expires_at())
     }
 
     /// Finds the session cookie in a `Cookie:` header, checks its seal, then loads and
@@ -217,8 +217,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         cookie_header: &str,
         now: OffsetDateTime,
     ) -> Result<DbSession<T>, Error> {
-        let token = find_session_cookie(cookie_header, T::CONFIG.cookie_name)?;
-        let ticket = token::open::<Ticket>(&T::CONFIG, &self.keys, token, now)?.into_inner();
+        let ticket =
+            token::open_cookie::<Ticket>(&T::CONFIG, &self.keys, cookie_header, now)?.into_inner();
         let key = SessionKey::of(&ticket.sid);
         let now = now.unix_timestamp();
         let record = self

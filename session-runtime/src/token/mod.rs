@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::claims;
 use crate::config::{Algorithm, SessionConfig};
-use crate::cookies::MAX_COOKIE_SIZE;
+use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::verified::Verified;
@@ -87,6 +87,17 @@ pub(crate) fn open<T: DeserializeOwned>(
     };
     let (value, lifetime) = claims::open(config, &json, now)?;
     Ok(Verified::new(value, lifetime, key_index))
+}
+
+/// Finds the session cookie of `config` in a `Cookie:` request header and opens it.
+pub(crate) fn open_cookie<T: DeserializeOwned>(
+    config: &SessionConfig,
+    keys: &Keys,
+    cookie_header: &str,
+    now: OffsetDateTime,
+) -> Result<Verified<T>, Error> {
+    let token = find_session_cookie(cookie_header, config.cookie_name)?;
+    open(config, keys, token, now)
 }
 
 /// The protected header fields this library reads. Unknown members are ignored, except
