@@ -28,20 +28,22 @@ pub(crate) fn seal(alg: Algorithm, key: &KeyEntry, claims: &[u8]) -> String {
     }
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(claims, &mut token);
-    let signature = match alg {
-        Algorithm::Hs384 => mac(&key.hs384, token.as_bytes()),
-        Algorithm::Hs512 => mac(&key.hs512, token.as_bytes()),
-        _ => mac(&key.hs256, token.as_bytes()),
-    };
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    match alg {
+        Algorithm::Hs384 => append_signature(&key.hs384, &mut token),
+        Algorithm::Hs512 => append_signature(&key.hs512, &mut token),
+        _ => append_signature(&key.hs256, &mut token),
+    }
     token
 }
 
-fn mac<M: Mac + Clone>(keyed: &M, message: &[u8]) -> Vec<u8> {
+/// Signs everything in `token` so far and appends `.` and the signature, without an
+/// intermediate buffer.
+fn append_signature<M: Mac + Clone>(keyed: &M, token: &mut String) {
     let mut mac = keyed.clone();
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
+    mac.update(token.as_bytes());
+    let signature = mac.finalize().into_bytes();
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, token);
 }
 
 fn verifies<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool {
