@@ -16,7 +16,7 @@ const EXPIRES_AT: &str = "2026-12-03T17:30:46.319Z";
 
 #[derive(Clone, Serialize, Deserialize, Session)]
 #[serde(rename_all = "camelCase")]
-#[session(algorithm = "HS256", ttl = "7d")]
+#[session(algorithm = "HS256", ttl = "7d", jose_compatible)]
 struct SignedSession {
     user_id: String,
     expires_at: String,

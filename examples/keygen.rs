@@ -10,5 +10,5 @@
 
 fn main() {
     let (_keys, secret) = sessionkit::Keys::generate();
-    println!("SESSION_SECRET={secret}");
+    println!("SESSION_SECRET={}", &*secret);
 }

@@ -16,7 +16,7 @@ use sessionkit::{Keys, Session, Verified};
 /// The guide's payload: `encrypt({ userId, expiresAt })`.
 #[derive(Debug, Serialize, Deserialize, Session)]
 #[serde(rename_all = "camelCase")]
-#[session(cookie = "session", ttl = "7d", algorithm = "HS256")]
+#[session(cookie = "session", ttl = "7d", algorithm = "HS256", jose_compatible)]
 struct NextSession {
     user_id: String,
     /// jose serializes the guide's `Date` as an ISO 8601 string.
@@ -65,6 +65,9 @@ fn describe<T>(mode: &str, session: &Verified<T>, user_id: &str, expires_at: &st
     println!("valid {mode} session");
     println!("  userId    {user_id}");
     println!("  expiresAt {expires_at}");
-    println!("  iat       {}", session.issued_at());
+    match session.issued_at() {
+        Some(iat) => println!("  iat       {iat}"),
+        None => println!("  iat       (none)"),
+    }
     println!("  exp       {}", session.expires_at());
 }

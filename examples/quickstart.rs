@@ -53,8 +53,10 @@ fn main() -> Result<(), sessionkit::Error> {
         "   user_id = {:?}, role = {:?}",
         session.user_id, session.role
     );
-    println!("   issued  {}", session.issued_at());
-    println!("   expires {}\n", session.expires_at());
+    if let Some(issued) = session.issued_at() {
+        println!("   issued  {}", utc(issued));
+    }
+    println!("   expires {}\n", utc(session.expires_at()));
 
     // 3. Change one character of the cookie, as an attacker would.
     let mut value = login.value().to_owned();
@@ -89,12 +91,24 @@ fn main() -> Result<(), sessionkit::Error> {
     println!("   Set-Cookie: {renewed}");
     println!(
         "   expires {} (was {})\n",
-        renewed_session.expires_at(),
-        session.expires_at()
+        utc(renewed_session.expires_at()),
+        utc(session.expires_at())
     );
 
     // 6. Log out (deleteSession).
     println!("6. Log out:");
     println!("   Set-Cookie: {}", UserSession::removal_cookie());
     Ok(())
+}
+
+/// A time as people read it: `2026-12-04 07:11:15 UTC`.
+fn utc(at: OffsetDateTime) -> String {
+    let at = at.to_offset(sessionkit::time::UtcOffset::UTC);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        at.date(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }

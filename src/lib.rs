@@ -61,9 +61,21 @@
 //! # Verification
 //!
 //! A token is refused when its algorithm is not the configured one (`none` included), when
-//! its header has `crit`, when no key verifies it, when `exp <= now - leeway` (expired) or
-//! `nbf > now + leeway` (not yet valid), when `exp` or `iat` is missing or malformed, or
-//! when a configured `iss`/`aud` does not match. Each cause is its own [`Error`] variant.
+//! its header has `crit` (of any JSON type), when the header or claims are not UTF-8 JSON,
+//! when no key verifies it, when `exp <= now - leeway` (expired) or `nbf > now + leeway`
+//! (not yet valid), when `exp` is missing or a time claim is malformed, when a configured
+//! `iss`/`aud` does not match, or when the session is past its `max_lifetime`. `iat` is
+//! optional on read, as in jose. Each cause is its own [`Error`] variant.
+//!
+//! # Binding
+//!
+//! Every token is bound to its session type: the key is derived from the secret and the
+//! cookie name (HKDF-SHA256, see [`derive_content_key`] and [`derive_signing_key`]), and a
+//! database ticket has a derivation of its own. So a password-reset token never opens as a
+//! session, and a ticket never opens as a stateless session. A signed type that exchanges
+//! tokens with a Next.js app declares `#[session(jose_compatible)]`: its key is then the
+//! secret's raw bytes, as jose uses them, and such types under one secret are not separated
+//! from each other.
 //!
 //! # Database sessions
 //!
@@ -83,7 +95,7 @@
 //! # The payload
 //!
 //! The payload shares one JSON object with the registered claims, so do not name a field
-//! `iat`, `exp`, `nbf`, `iss` or `aud`, and do not use `#[serde(deny_unknown_fields)]`
+//! `iat`, `exp`, `nbf`, `iss`, `aud` or `auth_time` ([`AUTH_TIME`]), and do not use `#[serde(deny_unknown_fields)]`
 //! (the derive rejects it).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -106,8 +118,9 @@ pub use sessionkit_runtime::web;
 #[cfg(feature = "axum")]
 pub use sessionkit_runtime::web::{HasSessions, SessionGuard, SetSession, Unauthorized};
 pub use sessionkit_runtime::{
-    Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, Keys, MAX_COOKIE_SIZE,
-    SameSite, Session, SessionConfig, Verified, cookie, derive_content_key, find_session_cookie,
+    AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT,
+    HKDF_SALT_SIGNED, Keys, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, Verified,
+    cookie, derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie, route,
 };
 pub use time;
 

@@ -87,7 +87,7 @@ fn generate_makes_a_working_random_base64_secret() {
     assert_eq!(raw.len(), 32);
     assert_eq!(secret.len(), 44);
     let (_, other) = Keys::generate();
-    assert_ne!(secret, other);
+    assert_ne!(*secret, *other);
     // The key is the base64 text's bytes, as jose's TextEncoder makes it.
     let token = guide("a").encrypt_at(&keys, now()).unwrap();
     assert!(GuideSession::decrypt_at(&token, &Keys::new(&secret).unwrap(), now()).is_ok());

@@ -15,6 +15,7 @@ use common::{keys, other_keys};
 use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{
+    Algorithm,
     Error, MemoryStore, Record, Session, SessionKey, SessionManager, SessionStore, StoreErrorKind,
 };
 
@@ -140,11 +141,23 @@ async fn the_cookie_seals_the_id_and_the_store_keeps_its_hash<S: SessionStore>(
         .create_at(&account(&user("bob")), now)
         .await
         .unwrap();
-    let ticket = Ticket::decrypt_at(cookie.value(), &keys(), now).unwrap();
+    // A ticket is bound to its purpose: it never opens as a stateless session...
+    assert_eq!(
+        Ticket::decrypt_at(cookie.value(), &keys(), now)
+            .map(|_| ())
+            .unwrap_err(),
+        Error::Decryption
+    );
+    // ...but it does open under the documented ticket key derivation.
+    let claims = common::open_jwe(
+        cookie.value(),
+        &sessionkit::derive_ticket_key(common::SECRET.as_bytes(), Algorithm::A256Gcm, "sid"),
+    );
+    let ticket: Ticket = serde_json::from_value(claims.clone()).unwrap();
     assert_eq!(ticket.sid.len(), 43, "256 bits in base64url");
     assert_eq!(
-        ticket.expires_at().unix_timestamp(),
-        now.unix_timestamp() + 3600,
+        claims["exp"].as_i64(),
+        Some(now.unix_timestamp() + 3600),
         "{{sid, exp}}"
     );
     let record = manager

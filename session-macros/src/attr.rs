@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "audience",
     "renew_within",
     "max_lifetime",
+    "jose_compatible",
     "crate",
 ];
 
@@ -68,6 +69,7 @@ pub struct Attrs {
     pub audience: Option<Spanned<String>>,
     pub renew_within: Option<Spanned<u64>>,
     pub max_lifetime: Option<Spanned<u64>>,
+    pub jose_compatible: Option<Spanned<bool>>,
     pub krate: Option<Spanned<Path>>,
     seen: Vec<String>,
 }
@@ -127,6 +129,7 @@ impl Attrs {
             "secure" => boolean(meta, &key).map(|v| self.secure = Some(v)),
             "http_only" => boolean(meta, &key).map(|v| self.http_only = Some(v)),
             "partitioned" => boolean(meta, &key).map(|v| self.partitioned = Some(v)),
+            "jose_compatible" => boolean(meta, &key).map(|v| self.jose_compatible = Some(v)),
             _ => crate_path(meta).map(|v| self.krate = Some(v)),
         };
         if let Err(err) = result {

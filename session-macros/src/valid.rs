@@ -3,7 +3,7 @@
 
 use proc_macro2::Span;
 
-use crate::attr::{Attrs, SameSite};
+use crate::attr::{Algorithm, Attrs, SameSite};
 use crate::fallback::Errors;
 
 /// Runs every rule, recording each violation.
@@ -18,6 +18,7 @@ pub fn check(attrs: &Attrs, errors: &mut Errors) {
     host_prefix_rules(attrs, errors);
     secure_prefix_needs_secure(attrs, errors);
     lifetimes_nest(attrs, errors);
+    jose_compatible_is_signed(attrs, errors);
 }
 
 /// The span of an explicit `secure = false`; `secure` defaults to on.
@@ -208,3 +209,24 @@ fn lifetimes_nest(attrs: &Attrs, errors: &mut Errors) {
 
 /// The runtime's default `ttl` ("7d"), needed to check the keys that must nest inside it.
 const DEFAULT_TTL_SECONDS: u64 = 7 * 86_400;
+
+/// `jose_compatible` turns off the per-type key derivation so that a Next.js app's jose
+/// `SignJWT` tokens verify byte for byte. jose reads encrypted tokens through the documented
+/// HKDF derivation anyway, so on `A256GCM` the flag would only give up the binding.
+fn jose_compatible_is_signed(attrs: &Attrs, errors: &mut Errors) {
+    let Some(flag) = attrs.jose_compatible.as_ref().filter(|flag| flag.value) else {
+        return;
+    };
+    let signed = attrs
+        .algorithm
+        .as_ref()
+        .is_some_and(|alg| !matches!(alg.value, Algorithm::A256Gcm));
+    if !signed {
+        errors.push(syn::Error::new(
+            flag.span,
+            "`jose_compatible` applies to signed sessions only (`algorithm = \"HS256\"`, \
+             \"HS384\" or \"HS512\"); jose reads `A256GCM` tokens through the documented key \
+             derivation, so encrypted types need no flag",
+        ));
+    }
+}

@@ -1,5 +1,5 @@
 //! The claims envelope: the payload's fields plus `iat` and `exp` (and `iss`/`aud` when
-//! configured) in one JSON object, and the expiry rules applied when it is opened.
+//! configured, and `auth_time` under a lifetime cap) in one JSON object, and the expiry rules applied when it is opened.
 
 use std::io::Write;
 
@@ -11,12 +11,20 @@ use time::OffsetDateTime;
 use crate::config::SessionConfig;
 use crate::error::Error;
 use crate::split::{self, Registered};
+use crate::token::Times;
+
+/// The claim that carries the original sign-in time of a session type with a
+/// `max_lifetime`, as OpenID Connect names it. It is reserved: no payload field may use it.
+pub const AUTH_TIME: &str = "auth_time";
 
 /// The times a verified token carries.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Lifetime {
-    pub issued_at: OffsetDateTime,
+    pub issued_at: Option<OffsetDateTime>,
     pub expires_at: OffsetDateTime,
+    /// The original sign-in, when the type has a lifetime cap: `auth_time`, or `iat` for a
+    /// token made before the cap was configured.
+    pub authenticated_at: Option<OffsetDateTime>,
 }
 
 /// Serializes `payload` and appends the registered claims, in the order jose's `SignJWT`
@@ -25,8 +33,7 @@ pub(crate) struct Lifetime {
 pub(crate) fn encode<T: Serialize>(
     config: &SessionConfig,
     payload: &T,
-    iat: i64,
-    exp: i64,
+    times: Times,
 ) -> Result<Vec<u8>, Error> {
     let mut json = serde_json::to_vec(payload).map_err(|err| Error::Serialize(err.to_string()))?;
     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
@@ -44,10 +51,15 @@ pub(crate) fn encode<T: Serialize>(
         push_key(&mut json, "aud");
         serde_json::to_writer(&mut json, audience).map_err(as_json)?;
     }
+    let as_io = |err: std::io::Error| Error::Serialize(err.to_string());
+    if let Some(auth_time) = times.auth_time {
+        push_key(&mut json, AUTH_TIME);
+        write!(json, "{auth_time}").map_err(as_io)?;
+    }
     push_key(&mut json, "iat");
-    write!(json, "{iat}").map_err(|err| Error::Serialize(err.to_string()))?;
+    write!(json, "{}", times.iat).map_err(as_io)?;
     push_key(&mut json, "exp");
-    write!(json, "{exp}").map_err(|err| Error::Serialize(err.to_string()))?;
+    write!(json, "{}", times.exp).map_err(as_io)?;
     json.push(b'}');
     Ok(json)
 }
@@ -92,43 +104,41 @@ pub(crate) fn timestamp(seconds: i64) -> OffsetDateTime {
 /// registered claims, then the payload.
 pub(crate) fn open<T: DeserializeOwned>(
     config: &SessionConfig,
+    cap: Option<time::Duration>,
     json: &[u8],
     now: OffsetDateTime,
 ) -> Result<(T, Lifetime), Error> {
     match split::payload_and_claims::<T>(json) {
-        Ok((value, registered)) => Ok((value, check(config, &registered, now)?)),
-        Err(payload_err) => {
+        Ok((value, registered)) => Ok((value, check(config, cap, &registered, now)?)),
+        Err(_) => {
             let registered = split::claims(json)
                 .map_err(|_| Error::Malformed("the claims are not a JSON object"))?;
-            check(config, &registered, now)?;
-            Err(Error::Payload(payload_error(&payload_err)))
+            check(config, cap, &registered, now)?;
+            Err(Error::Payload(split::payload_error::<T>(json)))
         }
     }
-}
-
-/// serde's message names the field and the expected type; its location refers to JSON the
-/// caller never sees, so only the message is kept, and it is cut short.
-fn payload_error(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let message = message.split(" at line ").next().unwrap_or_default();
-    message.chars().take(160).collect()
 }
 
 /// The registered-claim rules.
 ///
 /// As jose: expired when `exp <= now - leeway`, not yet valid when `nbf > now + leeway`,
-/// in whole seconds. Stricter than jose: `exp` and `iat` are required, and a malformed
-/// time claim (a string, null, out of range) is refused rather than ignored.
+/// in whole seconds. `iat` is optional, as in jose and RFC 7519. Stricter than jose: `exp`
+/// is required, and a malformed time claim (a string, null, out of range) is refused rather
+/// than ignored.
+///
+/// With a lifetime `cap`, the session also ends at `auth_time + cap` (or `iat + cap` for a
+/// token without `auth_time`; one with neither is refused), whatever its `exp` says.
 fn check(
     config: &SessionConfig,
+    cap: Option<time::Duration>,
     claims: &Registered,
     now: OffsetDateTime,
 ) -> Result<Lifetime, Error> {
     let exp = numeric_date(&claims.exp, "`exp` is not a valid NumericDate")?
         .ok_or(Error::Claims("`exp` is missing"))?;
-    let iat = numeric_date(&claims.iat, "`iat` is not a valid NumericDate")?
-        .ok_or(Error::Claims("`iat` is missing"))?;
+    let iat = numeric_date(&claims.iat, "`iat` is not a valid NumericDate")?;
     let nbf = numeric_date(&claims.nbf, "`nbf` is not a valid NumericDate")?;
+    let auth_time = numeric_date(&claims.auth_time, "`auth_time` is not a valid NumericDate")?;
     let now = now.unix_timestamp();
     let leeway = config.leeway().whole_seconds();
     if exp <= now.saturating_sub(leeway) {
@@ -136,6 +146,21 @@ fn check(
             expired_at: timestamp(exp),
         });
     }
+    let authenticated_at = match cap {
+        None => None,
+        Some(cap) => {
+            let since = auth_time.or(iat).ok_or(Error::Claims(
+                "`auth_time` is missing, and the type has a lifetime cap",
+            ))?;
+            let ends = since.saturating_add(cap.whole_seconds());
+            if ends <= now.saturating_sub(leeway) {
+                return Err(Error::Expired {
+                    expired_at: timestamp(ends),
+                });
+            }
+            Some(timestamp(since))
+        }
+    };
     if let Some(nbf) = nbf.filter(|&nbf| nbf > now.saturating_add(leeway)) {
         return Err(Error::NotYetValid {
             not_before: timestamp(nbf),
@@ -159,7 +184,8 @@ fn check(
         }
     }
     Ok(Lifetime {
-        issued_at: timestamp(iat),
+        issued_at: iat.map(timestamp),
         expires_at: timestamp(exp),
+        authenticated_at,
     })
 }

@@ -72,9 +72,13 @@ pub struct SessionConfig {
     /// Database sessions: renew when less than this many seconds remain. `None` means
     /// half the ttl.
     pub renew_within_seconds: Option<u64>,
-    /// Database sessions: the absolute cap on a session's life, from its creation, in
-    /// seconds. `None` means no cap.
+    /// The absolute cap on a session's life, from the original sign-in, in seconds, for
+    /// database and stateless sessions alike. `None` means no cap.
     pub max_lifetime_seconds: Option<u64>,
+    /// Signed types only: the HMAC key is the secret's raw bytes, as jose uses it, instead
+    /// of a key derived from the secret and the cookie name. Such tokens are exchanged with
+    /// a Next.js app byte for byte, but are not bound to this session type.
+    pub jose_compatible: bool,
 }
 
 impl SessionConfig {
@@ -94,6 +98,7 @@ impl SessionConfig {
         audience: None,
         renew_within_seconds: None,
         max_lifetime_seconds: None,
+        jose_compatible: false,
     };
 
     /// Sets the cookie name.
@@ -168,6 +173,12 @@ impl SessionConfig {
         self
     }
 
+    /// Sets `jose_compatible`: raw-secret HMAC keys for signed types.
+    pub const fn with_jose_compatible(mut self, jose_compatible: bool) -> Self {
+        self.jose_compatible = jose_compatible;
+        self
+    }
+
     /// The lifetime as a [`time::Duration`].
     pub const fn ttl(&self) -> time::Duration {
         seconds(self.ttl_seconds)
@@ -186,7 +197,7 @@ impl SessionConfig {
         }
     }
 
-    /// The absolute cap on a database session's life, if any.
+    /// The absolute cap on a session's life from the original sign-in, if any.
     pub const fn max_lifetime(&self) -> Option<time::Duration> {
         match self.max_lifetime_seconds {
             Some(max) => Some(seconds(max)),

@@ -4,21 +4,74 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use aes_gcm::{Aes256Gcm, KeyInit};
+use hmac::Hmac;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hkdf::Hkdf;
-use hmac::Hmac;
 use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use crate::config::{Algorithm, SessionConfig};
 use crate::error::{EnvProblem, Error};
 
 /// HKDF salt for the A256GCM content key. Changing it would orphan every issued cookie.
 pub const HKDF_SALT: &[u8] = b"sessionkit/jwe/v1";
 /// HKDF info prefix for the A256GCM content key; the cookie name follows it.
 pub const HKDF_INFO_PREFIX: &[u8] = b"sessionkit A256GCM cookie=";
+/// HKDF salt for the HMAC keys of signed session types (those without `jose_compatible`).
+pub const HKDF_SALT_SIGNED: &[u8] = b"sessionkit/jws/v1";
 
-/// Derives the 32-byte A256GCM content key for one cookie name.
+/// What a token is for. Each purpose has keys of its own, so a token made for one is never
+/// accepted as the other.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Purpose {
+    /// A stateless session: the payload is in the token.
+    Session,
+    /// A database session's ticket: the token carries only the session id.
+    Ticket,
+}
+
+/// Which key a token is made with: the session type's algorithm, cookie name and purpose,
+/// and whether it uses the secret's raw bytes (`jose_compatible`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Binding<'a> {
+    pub algorithm: Algorithm,
+    pub purpose: Purpose,
+    pub cookie_name: &'a str,
+    raw: bool,
+}
+
+impl<'a> Binding<'a> {
+    /// The binding of a session type's tokens for `purpose`. Only a signed type's own
+    /// stateless tokens may opt out of derivation: a ticket is always bound.
+    pub(crate) fn of(config: &'a SessionConfig, purpose: Purpose) -> Binding<'a> {
+        Binding {
+            algorithm: config.algorithm,
+            purpose,
+            cookie_name: config.cookie_name,
+            raw: config.jose_compatible
+                && purpose == Purpose::Session
+                && config.algorithm != Algorithm::A256Gcm,
+        }
+    }
+
+    /// The HKDF info: a fixed prefix naming the algorithm and purpose, then the cookie
+    /// name. Cookie names are RFC 6265 tokens (no spaces), so no two bindings share one.
+    fn info(&self) -> Vec<u8> {
+        let purpose = match self.purpose {
+            Purpose::Session => "",
+            Purpose::Ticket => "ticket ",
+        };
+        format!(
+            "sessionkit {} {purpose}cookie={}",
+            self.algorithm.name(),
+            self.cookie_name
+        )
+        .into_bytes()
+    }
+}
+
+/// Derives the 32-byte A256GCM content key of a stateless session type.
 ///
 /// `HKDF-SHA256(ikm = secret bytes, salt = "sessionkit/jwe/v1",
 /// info = "sessionkit A256GCM cookie=" || cookie name, L = 32)`, all strings as their
@@ -26,14 +79,113 @@ pub const HKDF_INFO_PREFIX: &[u8] = b"sessionkit A256GCM cookie=";
 /// session type's token, even under the same secret. In Node:
 /// `crypto.hkdfSync('sha256', secret, 'sessionkit/jwe/v1', 'sessionkit A256GCM cookie=' + name, 32)`.
 pub fn derive_content_key(secret: &[u8], cookie_name: &str) -> Zeroizing<[u8; 32]> {
-    let mut info = Vec::with_capacity(HKDF_INFO_PREFIX.len() + cookie_name.len());
-    info.extend_from_slice(HKDF_INFO_PREFIX);
-    info.extend_from_slice(cookie_name.as_bytes());
-    let mut okm = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(Some(HKDF_SALT), secret)
-        .expand(&info, okm.as_mut())
-        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    let binding = Binding {
+        algorithm: Algorithm::A256Gcm,
+        purpose: Purpose::Session,
+        cookie_name,
+        raw: false,
+    };
+    let mut key = Zeroizing::new([0u8; 32]);
+    key.copy_from_slice(&derive(secret, &binding));
+    key
+}
+
+/// Derives the HMAC key of a signed stateless session type without `jose_compatible`.
+///
+/// `HKDF-SHA256(ikm = secret bytes, salt = "sessionkit/jws/v1",
+/// info = "sessionkit " || alg || " cookie=" || cookie name, L)`, where `alg` is `HS256`,
+/// `HS384` or `HS512` and `L` is the hash's output size (32, 48 or 64 bytes). Passing
+/// [`Algorithm::A256Gcm`] gives [`derive_content_key`]'s key.
+pub fn derive_signing_key(
+    secret: &[u8],
+    algorithm: Algorithm,
+    cookie_name: &str,
+) -> Zeroizing<Vec<u8>> {
+    derive(
+        secret,
+        &Binding {
+            algorithm,
+            purpose: Purpose::Session,
+            cookie_name,
+            raw: false,
+        },
+    )
+}
+
+/// Derives the key of a database session type's tickets (the `{sid, iat, exp}` token its
+/// cookie carries): `HKDF-SHA256(ikm = secret bytes, salt, info = "sessionkit " || alg ||
+/// " ticket cookie=" || cookie name, L)`, with the salt and length of
+/// [`derive_content_key`] for `A256GCM` and of [`derive_signing_key`] for the signed
+/// algorithms. The `ticket` in the info is what keeps a ticket from ever opening as a
+/// stateless session, and the reverse.
+pub fn derive_ticket_key(
+    secret: &[u8],
+    algorithm: Algorithm,
+    cookie_name: &str,
+) -> Zeroizing<Vec<u8>> {
+    derive(
+        secret,
+        &Binding {
+            algorithm,
+            purpose: Purpose::Ticket,
+            cookie_name,
+            raw: false,
+        },
+    )
+}
+
+/// The key bytes of a derived binding: its algorithm's key length, from HKDF-SHA256.
+fn derive(secret: &[u8], binding: &Binding) -> Zeroizing<Vec<u8>> {
+    let (salt, length) = match binding.algorithm {
+        Algorithm::A256Gcm => (HKDF_SALT, 32),
+        Algorithm::Hs256 => (HKDF_SALT_SIGNED, 32),
+        Algorithm::Hs384 => (HKDF_SALT_SIGNED, 48),
+        Algorithm::Hs512 => (HKDF_SALT_SIGNED, 64),
+    };
+    let mut okm = Zeroizing::new(vec![0u8; length]);
+    Hkdf::<Sha256>::new(Some(salt), secret)
+        .expand(&binding.info(), okm.as_mut())
+        .expect("at most 64 bytes is a valid HKDF-SHA256 output length");
     okm
+}
+
+/// A key made ready for one algorithm: the keyed HMAC state, or the AES-GCM cipher with its
+/// expanded round keys. All of them are wiped on drop (the crates' `zeroize` features).
+pub(crate) enum Keyed {
+    Gcm(Box<Aes256Gcm>),
+    Hs256(Hmac<Sha256>),
+    Hs384(Hmac<Sha384>),
+    Hs512(Hmac<Sha512>),
+}
+
+impl Keyed {
+    fn new(algorithm: Algorithm, key: &[u8]) -> Keyed {
+        const ANY_LENGTH: &str = "HMAC takes keys of any length";
+        match algorithm {
+            Algorithm::A256Gcm => Keyed::Gcm(Box::new(
+                Aes256Gcm::new_from_slice(key).expect("derived content keys are 32 bytes"),
+            )),
+            Algorithm::Hs256 => Keyed::Hs256(KeyInit::new_from_slice(key).expect(ANY_LENGTH)),
+            Algorithm::Hs384 => Keyed::Hs384(KeyInit::new_from_slice(key).expect(ANY_LENGTH)),
+            Algorithm::Hs512 => Keyed::Hs512(KeyInit::new_from_slice(key).expect(ANY_LENGTH)),
+        }
+    }
+}
+
+/// A cached binding: what it is for, and the ready key.
+struct Derived {
+    algorithm: Algorithm,
+    purpose: Purpose,
+    cookie_name: Box<str>,
+    keyed: Keyed,
+}
+
+impl Derived {
+    fn serves(&self, binding: &Binding) -> bool {
+        self.algorithm == binding.algorithm
+            && self.purpose == binding.purpose
+            && &*self.cookie_name == binding.cookie_name
+    }
 }
 
 /// One secret and the keyed state derived from it, computed once so that each token
@@ -41,14 +193,13 @@ pub fn derive_content_key(secret: &[u8], cookie_name: &str) -> Zeroizing<[u8; 32
 pub(crate) struct KeyEntry {
     pub(crate) id: Option<Box<str>>,
     secret: Zeroizing<Vec<u8>>,
-    pub(crate) hs256: Hmac<Sha256>,
-    pub(crate) hs384: Hmac<Sha384>,
-    pub(crate) hs512: Hmac<Sha512>,
-    /// The content key of the first cookie name used: nearly every application has one
-    /// session type per key, and this path costs a single atomic load.
-    first_cipher: OnceLock<(Box<str>, Aes256Gcm)>,
-    /// Content keys of further cookie names; they are few, so a short list beats a map.
-    other_ciphers: RwLock<Vec<(Box<str>, Arc<Aes256Gcm>)>>,
+    /// HMAC states over the raw secret, for `jose_compatible` types.
+    raw: [Keyed; 3],
+    /// The key of the first binding used: nearly every application has one session type
+    /// per key, and this path costs a single atomic load.
+    first: OnceLock<Derived>,
+    /// Keys of further bindings; they are few, so a short list beats a map.
+    others: RwLock<Vec<Arc<Derived>>>,
 }
 
 impl KeyEntry {
@@ -62,62 +213,84 @@ impl KeyEntry {
         Ok(KeyEntry {
             id: id.map(String::into_boxed_str),
             secret: Zeroizing::new(secret.to_vec()),
-            hs256: KeyInit::new_from_slice(secret).expect("HMAC takes keys of any length"),
-            hs384: KeyInit::new_from_slice(secret).expect("HMAC takes keys of any length"),
-            hs512: KeyInit::new_from_slice(secret).expect("HMAC takes keys of any length"),
-            first_cipher: OnceLock::new(),
-            other_ciphers: RwLock::new(Vec::new()),
+            raw: [
+                Keyed::new(Algorithm::Hs256, secret),
+                Keyed::new(Algorithm::Hs384, secret),
+                Keyed::new(Algorithm::Hs512, secret),
+            ],
+            first: OnceLock::new(),
+            others: RwLock::new(Vec::new()),
         })
     }
 
-    /// Runs `operate` with the A256GCM cipher for `cookie_name`, derived on first use.
-    pub(crate) fn with_cipher<R>(
-        &self,
-        cookie_name: &str,
-        operate: impl FnOnce(&Aes256Gcm) -> R,
-    ) -> R {
-        let (first_name, first) = self
-            .first_cipher
-            .get_or_init(|| (cookie_name.into(), self.derive_cipher(cookie_name)));
-        if &**first_name == cookie_name {
-            return operate(first);
+    /// Runs `operate` with the ready key of `binding`, derived on first use.
+    pub(crate) fn with_keyed<R>(&self, binding: &Binding, operate: impl FnOnce(&Keyed) -> R) -> R {
+        if binding.raw {
+            let index = match binding.algorithm {
+                Algorithm::Hs384 => 1,
+                Algorithm::Hs512 => 2,
+                _ => 0,
+            };
+            return operate(&self.raw[index]);
+        }
+        let first = self.first.get_or_init(|| self.derived(binding));
+        if first.serves(binding) {
+            return operate(&first.keyed);
         }
         let cached = self
-            .other_ciphers
+            .others
             .read()
             .unwrap_or_else(|poison| poison.into_inner());
-        let found = cached
-            .iter()
-            .find(|(name, _)| &**name == cookie_name)
-            .map(|(_, cipher)| Arc::clone(cipher));
+        let found = cached.iter().find(|derived| derived.serves(binding)).cloned();
         drop(cached);
-        let cipher = found.unwrap_or_else(|| {
-            let cipher = Arc::new(self.derive_cipher(cookie_name));
+        let derived = found.unwrap_or_else(|| {
+            let derived = Arc::new(self.derived(binding));
             let mut cache = self
-                .other_ciphers
+                .others
                 .write()
                 .unwrap_or_else(|poison| poison.into_inner());
-            cache.push((cookie_name.into(), Arc::clone(&cipher)));
-            cipher
+            cache.push(Arc::clone(&derived));
+            derived
         });
-        operate(&cipher)
+        operate(&derived.keyed)
     }
 
-    fn derive_cipher(&self, cookie_name: &str) -> Aes256Gcm {
-        let key = derive_content_key(&self.secret, cookie_name);
-        Aes256Gcm::new_from_slice(key.as_ref()).expect("32-byte key")
+    fn derived(&self, binding: &Binding) -> Derived {
+        let key = derive(&self.secret, binding);
+        Derived {
+            algorithm: binding.algorithm,
+            purpose: binding.purpose,
+            cookie_name: binding.cookie_name.into(),
+            keyed: Keyed::new(binding.algorithm, &key),
+        }
     }
 }
 
 /// The secrets sessions are sealed with: one primary key, and fallbacks for rotation.
 ///
-/// A key is the secret's bytes exactly as given, which is what `jose` does with
-/// `new TextEncoder().encode(secret)`, so a `SESSION_SECRET` shared with a Next.js app
-/// verifies on both sides. New tokens are always made with the primary key; tokens made
-/// with a fallback still verify, and [`crate::Verified::used_fallback_key`] says so, so
-/// the caller can re-issue them under the primary.
+/// Each session type uses a key derived from the secret and its cookie name (HKDF-SHA256,
+/// see [`derive_content_key`] and [`derive_signing_key`]), so one type never accepts
+/// another's tokens, and database tickets have keys of their own. A signed type declared
+/// `#[session(jose_compatible)]` uses the secret's bytes exactly as given instead, which is
+/// what `jose` does with `new TextEncoder().encode(secret)`, so a `SESSION_SECRET` shared
+/// with a Next.js app verifies on both sides. New tokens are always made with the primary
+/// key; tokens made with a fallback still verify, and
+/// [`crate::Verified::used_fallback_key`] says so, so the caller can re-issue them under the
+/// primary.
 ///
-/// `Keys` is cheap to clone and never prints its secrets.
+/// `Keys` is cheap to clone and never prints its secrets; every copy of a secret and every
+/// keyed state made from it is wiped from memory when the last clone is dropped.
+///
+/// ```
+/// use sessionkit_runtime::Keys;
+///
+/// let keys = Keys::new("a secret of at least thirty-two bytes!!")?
+///     .with_fallback("the previous secret, still accepted for now")?;
+/// assert_eq!(keys.len(), 2);
+/// assert!(!format!("{keys:?}").contains("thirty-two"));
+/// assert!(Keys::new("too short").is_err());
+/// # Ok::<(), sessionkit_runtime::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Keys {
     entries: Vec<Arc<KeyEntry>>,
@@ -167,17 +340,18 @@ impl Keys {
 
     /// A fresh random key and its secret: 32 bytes from the operating system, in standard
     /// base64 (as `openssl rand -base64 32` prints), ready for a `.env` file. The key is the
-    /// secret string's bytes, so the same line works for `jose` too.
+    /// secret string's bytes, so the same line works for `jose` too. The secret comes back
+    /// in a [`Secret`], which derefs to `str`, never prints itself and is wiped on drop.
     ///
     /// # Panics
     ///
     /// If the operating system's random number generator fails, which leaves no safe way
     /// to make a key.
-    pub fn generate() -> (Keys, String) {
+    pub fn generate() -> (Keys, Secret) {
         let mut bytes = Zeroizing::new([0u8; 32]);
         getrandom::fill(bytes.as_mut())
             .expect("the operating system's random number generator failed");
-        let secret = STANDARD.encode(bytes.as_ref());
+        let secret = Secret(Zeroizing::new(STANDARD.encode(bytes.as_ref())));
         let keys =
             Keys::new(secret.as_bytes()).expect("44 base64 characters pass the length check");
         (keys, secret)
@@ -219,12 +393,15 @@ impl Keys {
 
     /// The keys that may have made a token, with their positions (0 is the primary).
     ///
-    /// A `kid` selects exactly the key with that id. Without one, as jose writes tokens,
-    /// every key is a candidate, primary first.
+    /// As jose does when it is handed a key, a `kid` is ignored unless keys have ids. When
+    /// some do, a `kid` selects exactly the key with that id, and one that no key has is
+    /// [`Error::UnknownKey`]. Without a `kid`, every key is a candidate, primary first.
     pub(crate) fn candidates<'a>(
         &'a self,
         kid: Option<&'a str>,
     ) -> Result<impl Iterator<Item = (usize, &'a KeyEntry)> + 'a, Error> {
+        let any_ids = self.entries.iter().any(|entry| entry.id.is_some());
+        let kid = kid.filter(|_| any_ids);
         if let Some(kid) = kid {
             if !self
                 .entries
@@ -240,6 +417,36 @@ impl Keys {
             .enumerate()
             .filter(move |(_, entry)| kid.is_none() || entry.id.as_deref() == kid)
             .map(|(index, entry)| (index, &**entry)))
+    }
+}
+
+/// A generated secret: it derefs to `str` for writing into a `.env` file, its `Debug` is
+/// redacted, and its memory is wiped on drop.
+pub struct Secret(Zeroizing<String>);
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Secret {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl AsRef<str> for Secret {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
     }
 }
 

@@ -12,6 +12,8 @@ mod cookies;
 pub mod db;
 mod error;
 mod keys;
+mod redact;
+pub mod route;
 mod session;
 mod split;
 mod token;
@@ -22,7 +24,11 @@ pub mod web;
 pub use crate::config::{Algorithm, SameSite, SessionConfig};
 pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
 pub use crate::error::{EnvProblem, Error};
-pub use crate::keys::{HKDF_INFO_PREFIX, HKDF_SALT, Keys, derive_content_key};
+pub use crate::keys::{
+    HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED, Keys, Secret, derive_content_key,
+    derive_signing_key, derive_ticket_key,
+};
+pub use crate::claims::AUTH_TIME;
 pub use crate::session::Session;
 pub use crate::verified::Verified;
 pub use ::cookie;

@@ -6,10 +6,10 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::config::SessionConfig;
-use crate::cookies::{removal_cookie, session_cookie};
+use crate::cookies::removal_cookie;
 use crate::error::Error;
-use crate::keys::Keys;
-use crate::token;
+use crate::keys::{Keys, Purpose};
+use crate::token::{self, Times};
 use crate::verified::Verified;
 
 /// A typed session: a serde payload sealed into a cookie.
@@ -35,7 +35,8 @@ pub trait Session: Serialize + DeserializeOwned {
 
     /// The token, with `iat = now` and `exp = now + ttl`.
     fn encrypt_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<String, Error> {
-        token::seal(&Self::CONFIG, keys, self, now).map(|sealed| sealed.token)
+        let times = Times::signed_in(&Self::CONFIG, now)?;
+        token::seal(&Self::CONFIG, Purpose::Session, keys, self, times).map(|sealed| sealed.token)
     }
 
     /// Verifies a token and returns its payload.
@@ -46,7 +47,7 @@ pub trait Session: Serialize + DeserializeOwned {
     /// Verifies a token as of `now`: algorithm, key, integrity, `exp`, `nbf`, `iss` and
     /// `aud`, then deserializes the payload.
     fn decrypt_at(token: &str, keys: &Keys, now: OffsetDateTime) -> Result<Verified<Self>, Error> {
-        token::open(&Self::CONFIG, keys, token, now)
+        token::open(&Self::CONFIG, Purpose::Session, keys, token, now)
     }
 
     /// The `Set-Cookie` cookie for this session, valid for the ttl from now.
@@ -57,13 +58,8 @@ pub trait Session: Serialize + DeserializeOwned {
     /// The `Set-Cookie` cookie with every configured attribute, `Expires` at the token's
     /// `exp` and `Max-Age` the ttl.
     fn cookie_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<Cookie<'static>, Error> {
-        let sealed = token::seal(&Self::CONFIG, keys, self, now)?;
-        session_cookie(
-            &Self::CONFIG,
-            sealed.token,
-            sealed.expires_at,
-            Self::CONFIG.ttl(),
-        )
+        let times = Times::signed_in(&Self::CONFIG, now)?;
+        token::seal_cookie(&Self::CONFIG, Purpose::Session, keys, self, times)
     }
 
     /// Finds the session cookie in a `Cookie:` request header and verifies it. See
@@ -79,13 +75,16 @@ pub trait Session: Serialize + DeserializeOwned {
         keys: &Keys,
         now: OffsetDateTime,
     ) -> Result<Verified<Self>, Error> {
-        token::open_cookie(&Self::CONFIG, keys, header, now)
+        token::open_cookie(&Self::CONFIG, Purpose::Session, keys, header, now)
     }
 
     /// Re-issues a verified session with a new `exp`, under the primary key.
     ///
     /// Unlike the Next.js guide's `updateSession`, which only pushes the cookie's expiry
-    /// out while the token inside keeps its old `exp`, this seals a new token.
+    /// out while the token inside keeps its old `exp`, this seals a new token. With a
+    /// `max_lifetime`, the original sign-in time is carried over and the new `exp` never
+    /// passes it plus `max_lifetime`; a session already at its cap gets
+    /// [`Error::Expired`], so a stolen cookie that keeps being used still ends.
     fn refresh(session: &Verified<Self>, keys: &Keys) -> Result<Cookie<'static>, Error> {
         Self::refresh_at(session, keys, OffsetDateTime::now_utc())
     }
@@ -96,7 +95,8 @@ pub trait Session: Serialize + DeserializeOwned {
         keys: &Keys,
         now: OffsetDateTime,
     ) -> Result<Cookie<'static>, Error> {
-        Session::cookie_at(&**session, keys, now)
+        let times = Times::renewed(&Self::CONFIG, session.authenticated_at(), now)?;
+        token::seal_cookie(&Self::CONFIG, Purpose::Session, keys, &**session, times)
     }
 
     /// The cookie that logs out: same name, path and domain, empty, and expired.

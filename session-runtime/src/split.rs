@@ -1,6 +1,7 @@
 //! Reading the payload and the registered claims in one pass over the JSON.
 //!
-//! The claims object holds both the payload's fields and `iat`/`exp`/`nbf`/`iss`/`aud`.
+//! The claims object holds both the payload's fields and the registered claims
+//! (`iat`/`exp`/`nbf`/`iss`/`aud`, and `auth_time` for a lifetime cap).
 //! Parsing it twice (once for each) or buffering it (serde's `flatten`) would cost as much
 //! as the signature check, so the payload's deserializer is handed a view of the object
 //! that sets the registered claims aside as they stream past.
@@ -19,6 +20,7 @@ pub(crate) struct Registered {
     pub nbf: Option<Value>,
     pub iss: Option<Value>,
     pub aud: Option<Value>,
+    pub auth_time: Option<Value>,
 }
 
 impl Registered {
@@ -29,6 +31,7 @@ impl Registered {
             "nbf" => Some(&mut self.nbf),
             "iss" => Some(&mut self.iss),
             "aud" => Some(&mut self.aud),
+            crate::claims::AUTH_TIME => Some(&mut self.auth_time),
             _ => None,
         }
     }
@@ -52,6 +55,18 @@ pub(crate) fn payload_and_claims<T: DeserializeOwned>(
 /// Only the registered claims, for the path that reports precise errors.
 pub(crate) fn claims(json: &[u8]) -> serde_json::Result<Registered> {
     payload_and_claims::<de::IgnoredAny>(json).map(|(_, registered)| registered)
+}
+
+/// Why `T` does not deserialize from the claims: the field path and what was expected,
+/// never the value found (see [`crate::redact`]).
+pub(crate) fn payload_error<T: DeserializeOwned>(json: &[u8]) -> String {
+    let mut registered = Registered::default();
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    crate::redact::describe::<T, _>(Object {
+        inner: &mut deserializer,
+        registered: &mut registered,
+    })
+    .unwrap_or_else(|| "unexpected data after the claims".to_owned())
 }
 
 /// The JSON object, as the payload's `Deserialize` sees it.

@@ -26,9 +26,17 @@ impl<T> Verified<T> {
         }
     }
 
-    /// The token's `iat`.
-    pub fn issued_at(&self) -> OffsetDateTime {
+    /// The token's `iat`, when it has one: sessionkit always writes it, but RFC 7519 and
+    /// jose make it optional.
+    pub fn issued_at(&self) -> Option<OffsetDateTime> {
         self.lifetime.issued_at
+    }
+
+    /// When the user originally signed in, for a session type with a `max_lifetime`: the
+    /// token's `auth_time` claim (or its `iat`, for a token made before the cap was set).
+    /// `None` without a cap. Renewals never take the session past this plus `max_lifetime`.
+    pub fn authenticated_at(&self) -> Option<OffsetDateTime> {
+        self.lifetime.authenticated_at
     }
 
     /// The token's `exp`.

@@ -13,7 +13,7 @@ pub const OTHER_SECRET: &str = "another-secret-0123456789-abcdefghijklmn";
 /// The guide's payload, signed as the guide signs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
 #[serde(rename_all = "camelCase")]
-#[session(cookie = "session", ttl = "7d", algorithm = "HS256", same_site = "lax")]
+#[session(cookie = "session", ttl = "7d", algorithm = "HS256", same_site = "lax", jose_compatible)]
 pub struct GuideSession {
     pub user_id: String,
     pub expires_at: String,
@@ -29,13 +29,13 @@ pub struct SealedSession {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
-#[session(algorithm = "HS384", ttl = "1h")]
+#[session(algorithm = "HS384", ttl = "1h", jose_compatible)]
 pub struct Hs384Session {
     pub user_id: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
-#[session(algorithm = "HS512", ttl = "1h")]
+#[session(algorithm = "HS512", ttl = "1h", jose_compatible)]
 pub struct Hs512Session {
     pub user_id: u64,
 }
@@ -136,4 +136,22 @@ pub fn set_cookie_value(set_cookie: &str, name: &str) -> String {
     let cookie = sessionkit::Cookie::parse(set_cookie).expect("a valid Set-Cookie header");
     assert_eq!(cookie.name(), name, "{set_cookie}");
     cookie.value().to_owned()
+}
+
+/// Opens a compact JWE (`dir`, `A256GCM`) with a raw content key, independently of
+/// sessionkit: base64url segments, the protected header's text as AAD, the tag appended.
+pub fn open_jwe(token: &str, key: &[u8]) -> serde_json::Value {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 5, "a compact JWE");
+    let cipher = aes_gcm::Aes256Gcm::new_from_slice(key).expect("32-byte key");
+    let mut sealed = unb64(parts[3]);
+    sealed.extend(unb64(parts[4]));
+    let iv = unb64(parts[2]);
+    let iv: [u8; 12] = iv.try_into().expect("96-bit IV");
+    let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::from(iv);
+    let plain = cipher
+        .decrypt(&nonce, Payload { msg: &sealed, aad: parts[0].as_bytes() })
+        .expect("the token opens under this key");
+    serde_json::from_slice(&plain).expect("JSON claims")
 }

@@ -11,11 +11,11 @@ use time::OffsetDateTime;
 use super::id::new_session_id;
 use super::{Record, SessionKey, SessionStore, StoreError, StoreErrorKind};
 use crate::claims::timestamp;
-use crate::cookies::{removal_cookie, session_cookie};
+use crate::cookies::removal_cookie;
 use crate::error::Error;
-use crate::keys::Keys;
+use crate::keys::{Keys, Purpose};
 use crate::session::Session;
-use crate::token;
+use crate::token::{self, Times};
 
 /// What the cookie carries in database mode: the session id, sealed with the session
 /// type's codec (plus `iat` and `exp`).
@@ -131,9 +131,12 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         let ticket = Ticket {
             sid: sid.to_owned(),
         };
-        let sealed = token::seal_until(&T::CONFIG, &self.keys, &ticket, now, expires_at)?;
-        let max_age = time::Duration::seconds(expires_at.saturating_sub(now));
-        session_cookie(&T::CONFIG, sealed.token, sealed.expires_at, max_age)
+        let times = Times {
+            iat: now,
+            exp: expires_at,
+            auth_time: None,
+        };
+        token::seal_cookie(&T::CONFIG, Purpose::Ticket, &self.keys, &ticket, times)
     }
 
     fn record(
@@ -201,7 +204,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         cookie_header: &str,
         now: OffsetDateTime,
     ) -> Result<OffsetDateTime, Error> {
-        token::open_cookie::<Ticket>(&T::CONFIG, &self.keys, cookie_header, now)
+        token::open_cookie::<Ticket>(&T::CONFIG, Purpose::Ticket, &self.keys, cookie_header, now)
             .map(|ticket| ticket.expires_at())
     }
 
@@ -218,7 +221,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         now: OffsetDateTime,
     ) -> Result<DbSession<T>, Error> {
         let ticket =
-            token::open_cookie::<Ticket>(&T::CONFIG, &self.keys, cookie_header, now)?.into_inner();
+            token::open_cookie::<Ticket>(&T::CONFIG, Purpose::Ticket, &self.keys, cookie_header, now)?.into_inner();
         let key = SessionKey::of(&ticket.sid);
         let now = now.unix_timestamp();
         let record = self
@@ -229,8 +232,14 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         if record.expires_at <= now {
             return Err(Error::SessionNotFound);
         }
-        let value = serde_json::from_str::<T>(&record.payload).map_err(|err| {
-            StoreError::error(StoreErrorKind::Corrupt, format_args!("payload: {err}"))
+        let value = serde_json::from_str::<T>(&record.payload).map_err(|_| {
+            let why = crate::redact::describe::<T, _>(&mut serde_json::Deserializer::from_str(
+                &record.payload,
+            ));
+            StoreError::error(
+                StoreErrorKind::Corrupt,
+                format_args!("payload: {}", why.unwrap_or_default()),
+            )
         })?;
         Ok(DbSession {
             value,

@@ -10,7 +10,7 @@ use rand::Rng;
 use super::{Header, decode_array, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
-use crate::keys::{KeyEntry, Keys};
+use crate::keys::{Binding, KeyEntry, Keyed, Keys};
 
 /// The base64url of `{"alg":"dir","enc":"A256GCM"}`.
 pub(crate) const PLAIN_HEADER: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
@@ -26,8 +26,8 @@ const EXPECTED: Error = Error::Algorithm {
 /// The IV comes from the thread-local CSPRNG (ChaCha seeded and periodically reseeded from
 /// the operating system): a system call per token would cost more than the encryption.
 pub(crate) fn seal(
+    binding: &Binding,
     key: &KeyEntry,
-    cookie_name: &str,
     mut claims: Vec<u8>,
 ) -> Result<String, Error> {
     let header = match &key.id {
@@ -41,8 +41,13 @@ pub(crate) fn seal(
     rand::rng().fill_bytes(&mut iv);
     let nonce = Nonce::<Aes256Gcm>::from(iv);
     let tag = key
-        .with_cipher(cookie_name, |cipher| {
-            cipher.encrypt_inout_detached(&nonce, header.as_bytes(), claims.as_mut_slice().into())
+        .with_keyed(binding, |keyed| match keyed {
+            Keyed::Gcm(cipher) => cipher.encrypt_inout_detached(
+                &nonce,
+                header.as_bytes(),
+                claims.as_mut_slice().into(),
+            ),
+            _ => unreachable!("an encrypted binding has an AES-GCM key"),
         })
         .map_err(|_| Error::Serialize("the claims are too large to encrypt".into()))?;
     let mut token = header;
@@ -58,7 +63,11 @@ pub(crate) fn seal(
 }
 
 /// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
-pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u8>, usize), Error> {
+pub(crate) fn open(
+    binding: &Binding,
+    keys: &Keys,
+    token: &str,
+) -> Result<(Vec<u8>, usize), Error> {
     let parts = match segments::<5>(token) {
         Ok(parts) => parts,
         // A JWS: a token of a signed session type, never to be read as ours.
@@ -89,15 +98,13 @@ pub(crate) fn open(keys: &Keys, cookie_name: &str, token: &str) -> Result<(Vec<u
     for (index, key) in keys.candidates(kid.as_deref())? {
         // The tag is checked before anything is decrypted, so a failed key leaves
         // `claims` as it was for the next one.
-        let opened = key.with_cipher(cookie_name, |cipher| {
-            cipher.decrypt_inout_detached(
-                &nonce,
-                header.as_bytes(),
-                claims.as_mut_slice().into(),
-                &tag,
-            )
+        let opened = key.with_keyed(binding, |keyed| match keyed {
+            Keyed::Gcm(cipher) => cipher
+                .decrypt_inout_detached(&nonce, header.as_bytes(), claims.as_mut_slice().into(), &tag)
+                .is_ok(),
+            _ => false,
         });
-        if opened.is_ok() {
+        if opened {
             return Ok((claims, index));
         }
     }

@@ -7,7 +7,7 @@ use hmac::Mac;
 use super::{Header, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
-use crate::keys::{KeyEntry, Keys};
+use crate::keys::{Binding, KeyEntry, Keyed, Keys};
 
 /// The base64url of `{"alg":"HS256"}` and its siblings, so that the common header is
 /// written and recognised without JSON work.
@@ -19,8 +19,9 @@ pub(crate) fn plain_header(alg: Algorithm) -> &'static str {
     }
 }
 
-/// Signs the claims with the key.
-pub(crate) fn seal(alg: Algorithm, key: &KeyEntry, claims: &[u8]) -> String {
+/// Signs the claims with the key of `binding`.
+pub(crate) fn seal(binding: &Binding, key: &KeyEntry, claims: &[u8]) -> String {
+    let alg = binding.algorithm;
     let mut token = String::with_capacity(claims.len() * 4 / 3 + 128);
     match &key.id {
         None => token.push_str(plain_header(alg)),
@@ -28,11 +29,12 @@ pub(crate) fn seal(alg: Algorithm, key: &KeyEntry, claims: &[u8]) -> String {
     }
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(claims, &mut token);
-    match alg {
-        Algorithm::Hs384 => append_signature(&key.hs384, &mut token),
-        Algorithm::Hs512 => append_signature(&key.hs512, &mut token),
-        _ => append_signature(&key.hs256, &mut token),
-    }
+    key.with_keyed(binding, |keyed| match keyed {
+        Keyed::Hs256(mac) => append_signature(mac, &mut token),
+        Keyed::Hs384(mac) => append_signature(mac, &mut token),
+        Keyed::Hs512(mac) => append_signature(mac, &mut token),
+        Keyed::Gcm(_) => unreachable!("a signed binding has an HMAC key"),
+    });
     token
 }
 
@@ -54,7 +56,12 @@ fn verifies<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool
 }
 
 /// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
-pub(crate) fn open(alg: Algorithm, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
+pub(crate) fn open(
+    binding: &Binding,
+    keys: &Keys,
+    token: &str,
+) -> Result<(Vec<u8>, usize), Error> {
+    let alg = binding.algorithm;
     let [header, claims, signature] = match segments::<3>(token) {
         Ok(parts) => parts,
         // A JWE: a token of an encrypted session type, never to be read as ours.
@@ -86,10 +93,13 @@ pub(crate) fn open(alg: Algorithm, keys: &Keys, token: &str) -> Result<(Vec<u8>,
     let message = signing_input.as_bytes();
     let signer = keys
         .candidates(kid.as_deref())?
-        .find(|(_, key)| match alg {
-            Algorithm::Hs384 => verifies(&key.hs384, message, signature),
-            Algorithm::Hs512 => verifies(&key.hs512, message, signature),
-            _ => verifies(&key.hs256, message, signature),
+        .find(|(_, key)| {
+            key.with_keyed(binding, |keyed| match keyed {
+                Keyed::Hs256(mac) => verifies(mac, message, signature),
+                Keyed::Hs384(mac) => verifies(mac, message, signature),
+                Keyed::Hs512(mac) => verifies(mac, message, signature),
+                Keyed::Gcm(_) => false,
+            })
         })
         .map(|(index, _)| index)
         .ok_or(Error::Signature)?;

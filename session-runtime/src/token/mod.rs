@@ -7,14 +7,15 @@ pub(crate) mod jws;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::claims;
 use crate::config::{Algorithm, SessionConfig};
-use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
+use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie, session_cookie};
+use cookie::Cookie;
 use crate::error::Error;
-use crate::keys::Keys;
+use crate::keys::{Binding, Keys, Purpose};
 use crate::verified::Verified;
 
 /// A token and the expiry written into it.
@@ -23,35 +24,70 @@ pub(crate) struct Sealed {
     pub expires_at: OffsetDateTime,
 }
 
-/// Makes a token for `payload` with the primary key, valid from `now` for the ttl.
-pub(crate) fn seal<T: Serialize>(
-    config: &SessionConfig,
-    keys: &Keys,
-    payload: &T,
-    now: OffsetDateTime,
-) -> Result<Sealed, Error> {
-    let iat = now.unix_timestamp();
-    let exp = iat
-        .checked_add(config.ttl().whole_seconds())
-        .ok_or(Error::Serialize("the expiry time is out of range".into()))?;
-    seal_until(config, keys, payload, iat, exp)
+/// The times written into a new token, in Unix seconds.
+#[derive(Clone, Copy)]
+pub(crate) struct Times {
+    pub iat: i64,
+    pub exp: i64,
+    /// The original sign-in, written as `auth_time` when the type has a `max_lifetime`.
+    pub auth_time: Option<i64>,
 }
 
-/// Makes a token with the given `iat` and `exp`, in Unix seconds.
-pub(crate) fn seal_until<T: Serialize>(
+impl Times {
+    /// A fresh sign-in at `now`: valid for the ttl, and the start of the lifetime cap.
+    pub(crate) fn signed_in(config: &SessionConfig, now: OffsetDateTime) -> Result<Times, Error> {
+        let iat = now.unix_timestamp();
+        let exp = iat
+            .checked_add(config.ttl().whole_seconds())
+            .ok_or(Error::Serialize("the expiry time is out of range".into()))?;
+        Ok(Times {
+            iat,
+            exp,
+            auth_time: config.max_lifetime().map(|_| iat),
+        })
+    }
+
+    /// A renewal at `now` of a session first signed in at `auth_time`: the ttl from now,
+    /// but never past `auth_time + max_lifetime`. A session already at its cap is
+    /// [`Error::Expired`]: no renewal brings it back.
+    pub(crate) fn renewed(
+        config: &SessionConfig,
+        auth_time: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<Times, Error> {
+        let mut times = Times::signed_in(config, now)?;
+        let (Some(max), Some(auth_time)) = (config.max_lifetime(), auth_time) else {
+            return Ok(times);
+        };
+        let auth_time = auth_time.unix_timestamp();
+        let cap = auth_time.saturating_add(max.whole_seconds());
+        if cap <= times.iat {
+            return Err(Error::Expired {
+                expired_at: claims::timestamp(cap),
+            });
+        }
+        times.exp = times.exp.min(cap);
+        times.auth_time = Some(auth_time);
+        Ok(times)
+    }
+}
+
+/// Makes a token for `payload` with the primary key, carrying `times`.
+pub(crate) fn seal<T: Serialize>(
     config: &SessionConfig,
+    purpose: Purpose,
     keys: &Keys,
     payload: &T,
-    iat: i64,
-    exp: i64,
+    times: Times,
 ) -> Result<Sealed, Error> {
-    let expires_at = OffsetDateTime::from_unix_timestamp(exp)
+    let expires_at = OffsetDateTime::from_unix_timestamp(times.exp)
         .map_err(|_| Error::Serialize("the expiry time is out of range".into()))?;
-    let json = claims::encode(config, payload, iat, exp)?;
+    let json = claims::encode(config, payload, times)?;
     let key = keys.primary();
+    let binding = Binding::of(config, purpose);
     let token = match config.algorithm {
-        Algorithm::A256Gcm => jwe::seal(key, config.cookie_name, json)?,
-        signed => jws::seal(signed, key, &json),
+        Algorithm::A256Gcm => jwe::seal(&binding, key, json)?,
+        _ => jws::seal(&binding, key, &json),
     };
     // What decrypt refuses, encrypt must not hand out.
     let size = config.cookie_name.len() + token.len();
@@ -64,9 +100,24 @@ pub(crate) fn seal_until<T: Serialize>(
     Ok(Sealed { token, expires_at })
 }
 
+/// Makes a token and the `Set-Cookie` cookie that carries it, with `Max-Age` the time from
+/// `iat` to `exp`.
+pub(crate) fn seal_cookie<T: Serialize>(
+    config: &SessionConfig,
+    purpose: Purpose,
+    keys: &Keys,
+    payload: &T,
+    times: Times,
+) -> Result<Cookie<'static>, Error> {
+    let sealed = seal(config, purpose, keys, payload, times)?;
+    let max_age = time::Duration::seconds(times.exp.saturating_sub(times.iat));
+    session_cookie(config, sealed.token, sealed.expires_at, max_age)
+}
+
 /// Verifies `token` (algorithm, key, integrity, expiry) and deserializes the payload.
 pub(crate) fn open<T: DeserializeOwned>(
     config: &SessionConfig,
+    purpose: Purpose,
     keys: &Keys,
     token: &str,
     now: OffsetDateTime,
@@ -81,49 +132,81 @@ pub(crate) fn open<T: DeserializeOwned>(
             limit: MAX_COOKIE_SIZE,
         });
     }
+    let binding = Binding::of(config, purpose);
     let (json, key_index) = match config.algorithm {
-        Algorithm::A256Gcm => jwe::open(keys, config.cookie_name, token)?,
-        signed => jws::open(signed, keys, token)?,
+        Algorithm::A256Gcm => jwe::open(&binding, keys, token)?,
+        _ => jws::open(&binding, keys, token)?,
     };
-    let (value, lifetime) = claims::open(config, &json, now)?;
+    // serde_json does not look inside the strings it skips, so the whole claims set is
+    // checked here: RFC 7519 requires UTF-8 JSON, and jose's decoder is fatal on anything else.
+    if std::str::from_utf8(&json).is_err() {
+        return Err(Error::Malformed("the claims are not UTF-8"));
+    }
+    // A ticket's lifetime cap is kept by the store, which knows when the session began.
+    let cap = match purpose {
+        Purpose::Session => config.max_lifetime(),
+        Purpose::Ticket => None,
+    };
+    let (value, lifetime) = claims::open(config, cap, &json, now)?;
     Ok(Verified::new(value, lifetime, key_index))
 }
 
 /// Finds the session cookie of `config` in a `Cookie:` request header and opens it.
 pub(crate) fn open_cookie<T: DeserializeOwned>(
     config: &SessionConfig,
+    purpose: Purpose,
     keys: &Keys,
     cookie_header: &str,
     now: OffsetDateTime,
 ) -> Result<Verified<T>, Error> {
     let token = find_session_cookie(cookie_header, config.cookie_name)?;
-    open(config, keys, token, now)
+    open(config, purpose, keys, token, now)
 }
 
-/// The protected header fields this library reads. Unknown members are ignored, except
-/// `crit`, which by RFC 7515 must be understood, and `zip`, which is not supported.
-#[derive(Deserialize)]
+/// The protected header members this library reads.
+///
+/// Unknown members (`typ`, `cty`, ...) are ignored, as jose ignores them, except `crit`,
+/// which RFC 7515 says must be understood (no extension is implemented, so any `crit`, of
+/// any JSON type, is refused), and `zip`, which is not supported.
 pub(crate) struct Header {
     pub alg: Option<String>,
     pub enc: Option<String>,
     pub kid: Option<String>,
-    crit: Option<serde_json::Value>,
-    zip: Option<serde_json::Value>,
 }
 
 impl Header {
     /// Decodes and screens a base64url header segment.
     pub(crate) fn decode(segment: &str) -> Result<Header, Error> {
         let bytes = decode_segment(segment)?;
-        let header: Header = serde_json::from_slice(&bytes)
-            .map_err(|_| Error::Malformed("the header is not a JSON object"))?;
-        if header.crit.is_some() {
+        // serde_json skips unknown members without checking their strings: the whole
+        // header must be UTF-8, as RFC 7515 requires and jose enforces.
+        if std::str::from_utf8(&bytes).is_err() {
+            return Err(Error::Malformed("the header is not UTF-8"));
+        }
+        let mut members: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes)
+                .map_err(|_| Error::Malformed("the header is not a JSON object"))?;
+        if members.contains_key("crit") {
             return Err(Error::CriticalHeader);
         }
-        if header.zip.is_some() {
+        if members.contains_key("zip") {
             return Err(Error::Malformed("compressed tokens are not supported"));
         }
-        Ok(header)
+        // An `alg` or `enc` that is not a string names no algorithm: it is kept as an empty
+        // name, which never equals the configured one, so it is refused as `Algorithm`.
+        let mut algorithm = |name: &str| match members.remove(name) {
+            None => None,
+            Some(serde_json::Value::String(value)) => Some(value),
+            Some(_) => Some(String::new()),
+        };
+        let alg = algorithm("alg");
+        let enc = algorithm("enc");
+        let kid = match members.remove("kid") {
+            None => None,
+            Some(serde_json::Value::String(kid)) => Some(kid),
+            Some(_) => return Err(Error::Malformed("the header's `kid` is not a string")),
+        };
+        Ok(Header { alg, enc, kid })
     }
 
     /// The header a key writes: exactly jose's `{"alg":...}` unless the key has an id.

@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
-use axum::http::{HeaderValue, Request};
+use axum::extract::OriginalUri;
+use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::Cookie;
 use time::OffsetDateTime;
@@ -18,6 +19,7 @@ use tower_service::Service;
 use super::cookie_header;
 use crate::db::{SessionManager, SessionStore};
 use crate::keys::Keys;
+use crate::route::{Access, Rules};
 use crate::session::Session;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -47,7 +49,12 @@ impl<T: Session + Send + Sync> Checker for Stateless<T> {
                 return Checked::default();
             };
             let now = OffsetDateTime::now_utc();
-            let renewed = if session.expires_at() - now < T::CONFIG.renew_within() {
+            // At the lifetime cap a renewal could not move `exp`, so none is sent.
+            let at_cap = T::CONFIG
+                .max_lifetime()
+                .zip(session.authenticated_at())
+                .is_some_and(|(max, since)| since + max <= session.expires_at());
+            let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
                 T::refresh_at(&session, &self.keys, now).ok()
             } else {
                 None
@@ -107,8 +114,7 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
 #[derive(Clone)]
 pub struct SessionGuard {
     checker: Arc<dyn Checker>,
-    protected: Vec<String>,
-    public_only: Vec<String>,
+    rules: Rules,
     login_path: String,
     home_path: String,
 }
@@ -117,8 +123,7 @@ impl SessionGuard {
     fn with(checker: Arc<dyn Checker>) -> SessionGuard {
         SessionGuard {
             checker,
-            protected: Vec::new(),
-            public_only: Vec::new(),
+            rules: Rules::new(),
             login_path: "/login".into(),
             home_path: "/".into(),
         }
@@ -139,16 +144,25 @@ impl SessionGuard {
         SessionGuard::with(Arc::new(Database { manager }))
     }
 
-    /// Requires a session under this path prefix (`/dashboard` covers `/dashboard/x`, not
-    /// `/dashboards`).
-    pub fn protect(mut self, prefix: impl Into<String>) -> Self {
-        self.protected.push(prefix.into());
+    /// Requires a session under this path prefix. `/dashboard` and `/dashboard/` both
+    /// cover `/dashboard`, `/dashboard/` and `/dashboard/x`, never `/dashboards`. Requests
+    /// are matched on their percent-decoded path, with ASCII case ignored (see
+    /// [`crate::route`]), and a prefix is always a full path from the root of the app,
+    /// also when the guard is a layer of a nested router.
+    ///
+    /// # Panics
+    ///
+    /// If `prefix` is not an absolute path with plain segments (`"/admin"`, not `"admin"`
+    /// or `"/a/../b"`).
+    pub fn protect(mut self, prefix: impl AsRef<str>) -> Self {
+        self.rules.protect(prefix.as_ref());
         self
     }
 
-    /// Sends signed-in users away from this path prefix (`/login`, `/signup`).
-    pub fn public_only(mut self, prefix: impl Into<String>) -> Self {
-        self.public_only.push(prefix.into());
+    /// Sends signed-in users away from this path prefix (`/login`, `/signup`). Matched as
+    /// [`SessionGuard::protect`] matches, which also wins where both apply.
+    pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
+        self.rules.public_only(prefix.as_ref());
         self
     }
 
@@ -163,13 +177,6 @@ impl SessionGuard {
         self.home_path = path.into();
         self
     }
-}
-
-fn under(path: &str, prefixes: &[String]) -> bool {
-    prefixes.iter().any(|prefix| {
-        path.strip_prefix(prefix.as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/'))
-    })
 }
 
 impl<S> Layer<S> for SessionGuard {
@@ -209,13 +216,26 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
         Box::pin(async move {
-            let path = request.uri().path().to_owned();
+            // A nested router strips its prefix from the URI; the guard decides on the path
+            // the client asked for, so its prefixes mean the same wherever it is layered.
+            let path = match request.extensions().get::<OriginalUri>() {
+                Some(original) => original.path(),
+                None => request.uri().path(),
+            };
+            let access = match guard.rules.classify(path) {
+                Ok(access) => access,
+                Err(_) => {
+                    return Ok(no_store(
+                        (StatusCode::BAD_REQUEST, "bad request").into_response(),
+                    ));
+                }
+            };
             let header = cookie_header(request.headers());
             let checked = guard.checker.check(&header).await;
-            if !checked.signed_in && under(&path, &guard.protected) {
+            if !checked.signed_in && access == Access::Protected {
                 return Ok(no_store(Redirect::to(&guard.login_path).into_response()));
             }
-            if checked.signed_in && under(&path, &guard.public_only) {
+            if checked.signed_in && access == Access::PublicOnly {
                 return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
             }
             let mut response = inner.call(request).await?;
@@ -228,7 +248,7 @@ where
             }
             // A response that sets a cookie must never be replayed to someone else from a
             // cache, and neither may a protected page, which shows one user's data.
-            if response.headers().contains_key(SET_COOKIE) || under(&path, &guard.protected) {
+            if response.headers().contains_key(SET_COOKIE) || access == Access::Protected {
                 response = no_store(response);
             }
             Ok(response)
@@ -241,19 +261,4 @@ fn no_store(mut response: Response) -> Response {
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::under;
-
-    #[test]
-    fn prefixes_match_whole_segments() {
-        let prefixes = vec!["/dashboard".to_owned()];
-        assert!(under("/dashboard", &prefixes));
-        assert!(under("/dashboard/settings", &prefixes));
-        assert!(!under("/dashboards", &prefixes));
-        assert!(!under("/", &prefixes));
-        assert!(under("/anything", &["/".to_owned()]));
-    }
 }

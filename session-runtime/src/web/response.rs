@@ -9,8 +9,21 @@ use cookie::Cookie;
 /// A `Set-Cookie` for the session, returned from a handler:
 /// `(SetSession(cookie), Redirect::to("/dashboard"))`. It also marks the response
 /// `Cache-Control: no-store`, so no cache keeps a response that carries a session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetSession(pub Cookie<'static>);
+
+/// The cookie's name and attributes, with its value (a bearer token) left out.
+impl std::fmt::Debug for SetSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.clone();
+        if !shown.value().is_empty() {
+            shown.set_value("<redacted>");
+        }
+        f.debug_tuple("SetSession")
+            .field(&shown.to_string())
+            .finish()
+    }
+}
 
 impl IntoResponseParts for SetSession {
     type Error = std::convert::Infallible;

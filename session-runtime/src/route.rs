@@ -1,0 +1,210 @@
+//! Which rule of a route guard a request path falls under, decided on the path the router
+//! will see: percent-decoded, segment by segment.
+//!
+//! Matching the raw path would let `/%61dmin`, `/admin%2fusers` or `/files//private` walk
+//! past a guard on `/admin` or `/files/private` while the router, which decodes, still
+//! serves the protected handler. So the path is decoded first, and a path that cannot be
+//! decoded into one unambiguous list of segments is refused outright: an encoded `/` or
+//! `\`, a raw `\`, a `.` or `..` segment (encoded or not), an empty segment (`//`) other
+//! than a trailing slash, an invalid percent-encoding, bytes that are not UTF-8 once
+//! decoded, and control characters.
+//!
+//! Prefixes match whole segments (`/api` covers `/api`, `/api/` and `/api/keys`, never
+//! `/apix`), and ASCII letters match regardless of case, so a handler that reads a path
+//! parameter case-insensitively cannot be reached as `/ADMIN` either.
+
+use std::fmt;
+
+/// A request path that cannot be decoded safely; the guard answers `400 Bad Request`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsafePath(&'static str);
+
+impl fmt::Display for UnsafePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the request path is refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for UnsafePath {}
+
+/// What a guard does with a request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Under a protected prefix: a session is required.
+    Protected,
+    /// Under a public-only prefix (and no protected one): signed-in users are sent away.
+    PublicOnly,
+    /// Under neither.
+    Open,
+}
+
+/// The decoded segments of a request path, without the empty one a trailing slash leaves.
+///
+/// ```
+/// use sessionkit_runtime::route::segments;
+///
+/// assert_eq!(segments("/files/%70rivate/").unwrap(), ["files", "private"]);
+/// assert!(segments("/files/private%2freport.pdf").is_err());
+/// assert!(segments("/files//private").is_err());
+/// assert!(segments("/files/../admin").is_err());
+/// ```
+pub fn segments(path: &str) -> Result<Vec<String>, UnsafePath> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(UnsafePath("it does not start with `/`"));
+    };
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    rest.split('/').map(segment).collect()
+}
+
+fn segment(raw: &str) -> Result<String, UnsafePath> {
+    if raw.is_empty() {
+        return Err(UnsafePath("it has an empty segment"));
+    }
+    if raw.contains('\\') {
+        return Err(UnsafePath("it contains `\\`"));
+    }
+    let decoded = percent_decode(raw)?;
+    let decoded =
+        String::from_utf8(decoded).map_err(|_| UnsafePath("it decodes to bytes that are not UTF-8"))?;
+    if decoded.contains(['/', '\\']) {
+        return Err(UnsafePath("it contains an encoded `/` or `\\`"));
+    }
+    if decoded.chars().any(char::is_control) {
+        return Err(UnsafePath("it contains a control character"));
+    }
+    if decoded == "." || decoded == ".." {
+        return Err(UnsafePath("it has a dot segment"));
+    }
+    Ok(decoded)
+}
+
+fn percent_decode(raw: &str) -> Result<Vec<u8>, UnsafePath> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = |at: usize| bytes.get(at).and_then(|byte| (*byte as char).to_digit(16));
+            let (Some(high), Some(low)) = (hex(index + 1), hex(index + 2)) else {
+                return Err(UnsafePath("it has an invalid percent-encoding"));
+            };
+            out.push((high * 16 + low) as u8);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// A guard's prefixes, decoded once when the guard is built.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    protected: Vec<Vec<String>>,
+    public_only: Vec<Vec<String>>,
+}
+
+impl Rules {
+    /// No prefixes: every path is [`Access::Open`].
+    pub fn new() -> Rules {
+        Rules::default()
+    }
+
+    /// Adds a protected prefix.
+    ///
+    /// # Panics
+    ///
+    /// If the prefix itself is not a safe path (see [`segments`]): that is a mistake in the
+    /// application's code, found the first time it runs.
+    pub fn protect(&mut self, prefix: &str) {
+        self.protected.push(prefix_segments(prefix));
+    }
+
+    /// Adds a public-only prefix. Panics as [`Rules::protect`] does.
+    pub fn public_only(&mut self, prefix: &str) {
+        self.public_only.push(prefix_segments(prefix));
+    }
+
+    /// Classifies a raw request path (as it arrives, still percent-encoded).
+    ///
+    /// ```
+    /// use sessionkit_runtime::route::{Access, Rules};
+    ///
+    /// let mut rules = Rules::new();
+    /// rules.protect("/admin/");
+    /// rules.public_only("/login");
+    /// assert_eq!(rules.classify("/%61dmin/users"), Ok(Access::Protected));
+    /// assert_eq!(rules.classify("/admin"), Ok(Access::Protected));
+    /// assert_eq!(rules.classify("/adminx"), Ok(Access::Open));
+    /// assert_eq!(rules.classify("/login"), Ok(Access::PublicOnly));
+    /// assert!(rules.classify("/admin%2Fusers").is_err());
+    /// ```
+    pub fn classify(&self, path: &str) -> Result<Access, UnsafePath> {
+        let path = segments(path)?;
+        let under = |prefixes: &[Vec<String>]| {
+            prefixes.iter().any(|prefix| {
+                prefix.len() <= path.len()
+                    && prefix
+                        .iter()
+                        .zip(&path)
+                        .all(|(want, have)| want.eq_ignore_ascii_case(have))
+            })
+        };
+        Ok(if under(&self.protected) {
+            Access::Protected
+        } else if under(&self.public_only) {
+            Access::PublicOnly
+        } else {
+            Access::Open
+        })
+    }
+}
+
+fn prefix_segments(prefix: &str) -> Vec<String> {
+    match segments(prefix) {
+        Ok(segments) => segments,
+        Err(err) => panic!("route prefix {prefix:?}: {err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_segment_by_segment() {
+        assert_eq!(segments("/").unwrap(), Vec::<String>::new());
+        assert_eq!(segments("/a%20b/c").unwrap(), ["a b", "c"]);
+        assert_eq!(segments("/caf%C3%A9").unwrap(), ["café"]);
+        for bad in [
+            "", "a", "//", "/a//b", "/a/./b", "/a/../b", "/a/%2e%2e/b", "/a/%2E/b", "/a%2fb",
+            "/a%2Fb", "/a%5cb", "/a\\b", "/a%", "/a%2", "/a%zz", "/%ff", "/a%00b", "/a%0d%0ab",
+        ] {
+            assert!(segments(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments_in_any_case() {
+        let mut rules = Rules::new();
+        rules.protect("/dashboard");
+        assert_eq!(rules.classify("/dashboard"), Ok(Access::Protected));
+        assert_eq!(rules.classify("/dashboard/"), Ok(Access::Protected));
+        assert_eq!(rules.classify("/Dashboard/x"), Ok(Access::Protected));
+        assert_eq!(rules.classify("/dashboards"), Ok(Access::Open));
+        assert_eq!(rules.classify("/"), Ok(Access::Open));
+        let mut everything = Rules::new();
+        everything.protect("/");
+        assert_eq!(everything.classify("/anything"), Ok(Access::Protected));
+    }
+
+    #[test]
+    #[should_panic(expected = "route prefix")]
+    fn an_unsafe_prefix_is_a_programming_error() {
+        Rules::new().protect("admin");
+    }
+}
