@@ -102,6 +102,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .execute(&db)
     .await?;
     let sessions = Arc::new(SessionManager::new(store, keys));
+    dummy_hash(); // made before the first login, so that no login pays for it
+
     let guard = SessionGuard::database(Arc::clone(&sessions))
         .protect("/dashboard")
         .public_only("/login")
@@ -220,15 +222,19 @@ async fn login(State(app): State<App>, Form(credentials): Form<Credentials>) -> 
             .fetch_optional(&app.db)
             .await
             .unwrap_or(None);
-    let verified = user.filter(|(_, hash)| {
-        PasswordHash::new(hash).is_ok_and(|hash| {
-            Argon2::default()
-                .verify_password(credentials.password.as_bytes(), &hash)
-                .is_ok()
-        })
+    // An unknown email costs the same argon2 verification as a known one, against a hash
+    // that no password matches, so the response time does not tell which emails exist.
+    let (user_id, stored_hash) = match &user {
+        Some((user_id, hash)) => (Some(*user_id), hash.as_str()),
+        None => (None, dummy_hash()),
+    };
+    let password_ok = PasswordHash::new(stored_hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(credentials.password.as_bytes(), &hash)
+            .is_ok()
     });
-    match verified {
-        Some((user_id, _)) => start_session(&app, user_id, email).await,
+    match user_id.filter(|_| password_ok) {
+        Some(user_id) => start_session(&app, user_id, email).await,
         None => {
             let error = "Wrong email or password.";
             (
@@ -238,6 +244,20 @@ async fn login(State(app): State<App>, Form(credentials): Form<Credentials>) -> 
                 .into_response()
         }
     }
+}
+
+/// A real argon2 hash, with the same parameters as every user's, of a random password
+/// nobody knows: made once, on the first login attempt.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        let password = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_str().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .unwrap_or_default()
+    })
 }
 
 /// createSession: a fresh session (a new id, so nothing planted before login survives it).

@@ -35,7 +35,8 @@ pub(crate) fn encode<T: Serialize>(
     payload: &T,
     times: Times,
 ) -> Result<Vec<u8>, Error> {
-    let mut json = serde_json::to_vec(payload).map_err(|err| Error::Serialize(err.to_string()))?;
+    let mut json = serde_json::to_vec(payload)
+        .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
     if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
         return Err(Error::Serialize(
             "a session must serialize to a JSON object".into(),

@@ -110,6 +110,16 @@ pub(crate) fn message(err: &serde_json::Error) -> String {
     "the value does not fit the field's type".to_owned()
 }
 
+/// Why a payload did not serialize. serde_json's own messages name no values, but a
+/// `Serialize` impl may put anything into a custom error, so only the known ones are kept.
+pub(crate) fn serialize_message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    if text.starts_with("key must be ") {
+        return text;
+    }
+    "a field's `Serialize` implementation failed".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,12 +64,15 @@ impl<T> Deref for Verified<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Verified<T> {
+/// The payload is personal data and is left out, so that a `{:?}` in a log line cannot
+/// leak it; `format!("{:?}", *session)` shows it when that is what you mean.
+impl<T> fmt::Debug for Verified<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verified")
-            .field("value", &self.value)
+            .field("value", &format_args!("<redacted>"))
             .field("issued_at", &self.lifetime.issued_at)
             .field("expires_at", &self.lifetime.expires_at)
+            .field("authenticated_at", &self.lifetime.authenticated_at)
             .field("used_fallback_key", &self.used_fallback_key())
             .finish()
     }

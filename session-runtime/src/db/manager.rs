@@ -85,11 +85,12 @@ impl<T> Deref for DbSession<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for DbSession<T> {
-    // The session id is a bearer secret: it is left out.
+/// The session id is a bearer secret and the payload is personal data: both are left out.
+/// `format!("{:?}", *session)` shows the payload when that is what you mean.
+impl<T> fmt::Debug for DbSession<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DbSession")
-            .field("value", &self.value)
+            .field("value", &format_args!("<redacted>"))
             .field("key", &self.key)
             .field("user_id", &self.user_id)
             .field("created_at", &self.created_at())
@@ -147,8 +148,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         expires_at: i64,
     ) -> Result<Record, Error> {
         let user_id = payload.session_user_id();
-        let payload =
-            serde_json::to_string(payload).map_err(|err| Error::Serialize(err.to_string()))?;
+        let payload = serde_json::to_string(payload)
+            .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
         Ok(Record {
             key,
             user_id,

@@ -53,6 +53,37 @@ pub trait SessionStore: Send + Sync {
     fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, Error>> + Send;
 }
 
+/// A shared store: several managers (a user and an admin session type, say) can use one.
+impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
+    fn create(&self, record: &Record) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).create(record)
+    }
+
+    fn load(
+        &self,
+        key: &SessionKey,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Record>, Error>> + Send {
+        (**self).load(key, now)
+    }
+
+    fn save(&self, record: &Record, now: i64) -> impl Future<Output = Result<bool, Error>> + Send {
+        (**self).save(record, now)
+    }
+
+    fn delete(&self, key: &SessionKey) -> impl Future<Output = Result<bool, Error>> + Send {
+        (**self).delete(key)
+    }
+
+    fn delete_user(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send {
+        (**self).delete_user(user_id)
+    }
+
+    fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, Error>> + Send {
+        (**self).purge_expired(now)
+    }
+}
+
 /// A failure of the store itself, carried by [`Error::Store`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError {
