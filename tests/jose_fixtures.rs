@@ -87,3 +87,61 @@ fn joses_encrypted_token_opens() {
         Error::Algorithm { .. }
     ));
 }
+
+/// The guide's payload in a signed type without `jose_compatible`: its key is derived from
+/// the secret and the cookie name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Session)]
+#[serde(rename_all = "camelCase")]
+#[session(cookie = "session", ttl = "7d", algorithm = "HS256")]
+struct BoundSession {
+    user_id: String,
+    expires_at: String,
+}
+
+#[test]
+fn a_kid_and_typ_from_jose_are_ignored_when_no_key_has_an_id() {
+    let fixtures = fixtures();
+    let token = fixtures["kidTypHs256"].as_str().unwrap();
+    let at = made_at(token) + Duration::hours(1);
+    let session = GuideSession::decrypt_at(token, &keys(&fixtures), at).unwrap();
+    assert_eq!(session.user_id, "fixture-user");
+    // Once keys have ids, a kid selects among them, and an unknown one is refused.
+    let secret = fixtures["secret"].as_str().unwrap();
+    let with_ids = Keys::new_with_id("rust-key", secret).unwrap();
+    assert_eq!(
+        GuideSession::decrypt_at(token, &with_ids, at).unwrap_err(),
+        Error::UnknownKey
+    );
+    let matching = Keys::new_with_id("nextjs-key-1", secret).unwrap();
+    assert!(GuideSession::decrypt_at(token, &matching, at).is_ok());
+}
+
+#[test]
+fn a_jose_token_without_iat_verifies() {
+    let fixtures = fixtures();
+    let token = fixtures["noIatHs256"].as_str().unwrap();
+    let session = GuideSession::decrypt_at(token, &keys(&fixtures), made_at(
+        fixtures["kidTypHs256"].as_str().unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(session.issued_at(), None);
+    assert_eq!(session.user_id, "fixture-user");
+}
+
+#[test]
+fn a_jose_token_under_the_derived_key_opens_only_in_the_bound_type() {
+    let fixtures = fixtures();
+    let derived = fixtures["derivedHs256"].as_str().unwrap();
+    let raw = fixtures["guideHs256"].as_str().unwrap();
+    let at = made_at(derived) + Duration::hours(1);
+    let session = BoundSession::decrypt_at(derived, &keys(&fixtures), at).unwrap();
+    assert_eq!(session.user_id, "fixture-user");
+    assert_eq!(
+        GuideSession::decrypt_at(derived, &keys(&fixtures), at).unwrap_err(),
+        Error::Signature
+    );
+    assert_eq!(
+        BoundSession::decrypt_at(raw, &keys(&fixtures), made_at(raw)).unwrap_err(),
+        Error::Signature
+    );
+}

@@ -178,3 +178,36 @@ fn jose_encrypted_tokens_open_in_rust() {
         Error::Decryption
     );
 }
+
+/// A signed type without `jose_compatible`: its HMAC key is derived from the secret and
+/// the cookie name, and jose uses it through the documented derivation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Session)]
+#[session(cookie = "reset", ttl = "1h", algorithm = "HS512")]
+struct ResetLink {
+    user_id: String,
+}
+
+#[test]
+fn derived_signing_keys_work_both_ways_with_jose() {
+    let token = ResetLink {
+        user_id: "user-9".into(),
+    }
+    .encrypt(&keys())
+    .expect("encrypt");
+    let Some(verified) = jose(&["verify-derived", "HS512", "reset", &token]) else {
+        return;
+    };
+    assert_eq!(verified["payload"]["user_id"], "user-9");
+    let made = jose(&["sign-derived", "HS512", "reset", r#"{"user_id":"user-10"}"#])
+        .expect("jose ran before");
+    let token = made["token"].as_str().expect("token");
+    let session = ResetLink::decrypt(token, &keys()).expect("a jose token under the derived key");
+    assert_eq!(session.user_id, "user-10");
+    // Signed for another cookie name, it is refused.
+    let other = jose(&["sign-derived", "HS512", "session", r#"{"user_id":"user-10"}"#])
+        .expect("jose ran before");
+    assert_eq!(
+        ResetLink::decrypt(other["token"].as_str().unwrap(), &keys()).unwrap_err(),
+        Error::Signature
+    );
+}

@@ -5,6 +5,8 @@
 //   node jose.mjs verify-hs <alg> <token>                     jwtVerify with algorithms: [alg]
 //   node jose.mjs encrypt-a256gcm <cookieName> <payloadJson>  EncryptJWT, dir + A256GCM
 //   node jose.mjs decrypt-a256gcm <cookieName> <token>        jwtDecrypt, dir + A256GCM
+//   node jose.mjs sign-derived <alg> <cookieName> <payloadJson>  SignJWT under the derived key
+//   node jose.mjs verify-derived <alg> <cookieName> <token>   jwtVerify under the derived key
 //   node jose.mjs fixtures                                    tokens for tests/fixtures/jose.json
 //
 // The secret comes from SESSION_SECRET, as in the guide.
@@ -21,6 +23,13 @@ const encodedKey = new TextEncoder().encode(secretKey);
 // sessionkit's documented A256GCM key derivation.
 function contentKey(cookieName) {
   const okm = hkdfSync('sha256', encodedKey, 'sessionkit/jwe/v1', `sessionkit A256GCM cookie=${cookieName}`, 32);
+  return new Uint8Array(okm);
+}
+
+// sessionkit's documented HMAC key derivation for signed types without jose_compatible.
+function signingKey(alg, cookieName) {
+  const length = { HS256: 32, HS384: 48, HS512: 64 }[alg];
+  const okm = hkdfSync('sha256', encodedKey, 'sessionkit/jws/v1', `sessionkit ${alg} cookie=${cookieName}`, length);
   return new Uint8Array(okm);
 }
 
@@ -67,6 +76,22 @@ switch (command) {
     result = { payload, protectedHeader };
     break;
   }
+  case 'sign-derived': {
+    const token = await new SignJWT(JSON.parse(args[2]))
+      .setProtectedHeader({ alg: args[0] })
+      .setIssuedAt()
+      .setExpirationTime('7d')
+      .sign(signingKey(args[0], args[1]));
+    result = { token };
+    break;
+  }
+  case 'verify-derived': {
+    const { payload, protectedHeader } = await jwtVerify(args[2], signingKey(args[0], args[1]), {
+      algorithms: [args[0]],
+    });
+    result = { payload, protectedHeader };
+    break;
+  }
   case 'fixtures': {
     const payload = { userId: 'fixture-user', expiresAt: new Date(Date.now() + 7 * 24 * 60 * 60 * 1000) };
     result = {
@@ -74,6 +99,23 @@ switch (command) {
       jose: '6.2.18',
       guideHs256: await encrypt(payload),
       encryptJwtA256gcm: await encryptA256gcm('session', payload),
+      // A Next.js app that sets a key id and a type: jose itself ignores both on verify.
+      kidTypHs256: await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256', kid: 'nextjs-key-1', typ: 'JWT' })
+        .setIssuedAt()
+        .setExpirationTime('7d')
+        .sign(encodedKey),
+      // No iat: optional in RFC 7519 and in jose.
+      noIatHs256: await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('7d')
+        .sign(encodedKey),
+      // A signed type without jose_compatible: the key is derived from the cookie name.
+      derivedHs256: await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .setExpirationTime('7d')
+        .sign(signingKey('HS256', 'session')),
       payload,
     };
     break;
