@@ -602,3 +602,117 @@ fn escaped_member_names_mean_the_same_member() {
         Error::Malformed(_)
     ));
 }
+
+/// A JWS over raw header and claims bytes, which need not be UTF-8, signed by jsonwebtoken.
+fn craft_bytes(header: &[u8], claims: &[u8]) -> String {
+    let input = format!("{}.{}", b64(header), b64(claims));
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
+            .expect("sign");
+    format!("{input}.{signature}")
+}
+
+fn live_claims() -> String {
+    guide_claims(&format!(
+        r#""iat":{},"exp":{}"#,
+        now().unix_timestamp(),
+        now().unix_timestamp() + 60
+    ))
+}
+
+#[test]
+fn a_kid_or_typ_is_ignored_unless_keys_have_ids() {
+    let token = craft(
+        r#"{"alg":"HS256","kid":"some-other-app","typ":"JWT","cty":"x"}"#,
+        &live_claims(),
+        jsonwebtoken::Algorithm::HS256,
+        SECRET,
+    );
+    assert!(GuideSession::decrypt_at(&token, &keys(), now()).is_ok());
+    // With ids, the kid must name one of them.
+    let with_ids = sessionkit::Keys::new_with_id("primary", OTHER_SECRET)
+        .unwrap()
+        .with_fallback_id("old", SECRET)
+        .unwrap();
+    assert_eq!(
+        GuideSession::decrypt_at(&token, &with_ids, now()).unwrap_err(),
+        Error::UnknownKey
+    );
+    let named = craft(
+        r#"{"alg":"HS256","kid":"old"}"#,
+        &live_claims(),
+        jsonwebtoken::Algorithm::HS256,
+        SECRET,
+    );
+    let session = GuideSession::decrypt_at(&named, &with_ids, now()).unwrap();
+    assert!(session.used_fallback_key());
+}
+
+#[test]
+fn header_and_claims_must_be_utf8_throughout() {
+    let claims = live_claims();
+    // Invalid UTF-8 inside a header member nobody reads.
+    let mut header = br#"{"alg":"HS256","x":""#.to_vec();
+    header.extend_from_slice(&[0xff, 0xfe]);
+    header.extend_from_slice(br#""}"#);
+    assert_eq!(
+        GuideSession::decrypt_at(&craft_bytes(&header, claims.as_bytes()), &keys(), now())
+            .unwrap_err(),
+        Error::Malformed("the header is not UTF-8")
+    );
+    // Invalid UTF-8 inside a claim the payload does not have.
+    let mut bad_claims = claims.trim_end_matches('}').as_bytes().to_vec();
+    bad_claims.extend_from_slice(b",\"note\":\"");
+    bad_claims.extend_from_slice(&[0xc3, 0x28]);
+    bad_claims.extend_from_slice(b"\"}");
+    assert_eq!(
+        GuideSession::decrypt_at(
+            &craft_bytes(br#"{"alg":"HS256"}"#, &bad_claims),
+            &keys(),
+            now()
+        )
+        .unwrap_err(),
+        Error::Malformed("the claims are not UTF-8")
+    );
+    // The same claims with valid UTF-8 there are accepted, so it is the bytes that count.
+    let good_claims = format!("{},\"note\":\"é\"}}", claims.trim_end_matches('}'));
+    assert!(
+        GuideSession::decrypt_at(
+            &craft_bytes(br#"{"alg":"HS256"}"#, good_claims.as_bytes()),
+            &keys(),
+            now()
+        )
+        .is_ok(),
+        "{good_claims}"
+    );
+}
+
+#[test]
+fn crit_of_any_type_and_a_kid_that_is_not_a_string_are_refused() {
+    for header in [
+        r#"{"alg":"HS256","crit":null}"#,
+        r#"{"alg":"HS256","crit":"exp"}"#,
+        r#"{"alg":"HS256","crit":{}}"#,
+        r#"{"alg":"HS256","crit":0}"#,
+    ] {
+        let token = craft(header, &live_claims(), jsonwebtoken::Algorithm::HS256, SECRET);
+        assert_eq!(
+            GuideSession::decrypt_at(&token, &keys(), now()).unwrap_err(),
+            Error::CriticalHeader,
+            "{header}"
+        );
+    }
+    for header in [
+        r#"{"alg":"HS256","kid":null}"#,
+        r#"{"alg":"HS256","kid":7}"#,
+        r#"{"alg":"HS256","kid":["a"]}"#,
+    ] {
+        let token = craft(header, &live_claims(), jsonwebtoken::Algorithm::HS256, SECRET);
+        assert_eq!(
+            GuideSession::decrypt_at(&token, &keys(), now()).unwrap_err(),
+            Error::Malformed("the header's `kid` is not a string"),
+            "{header}"
+        );
+    }
+}
