@@ -118,9 +118,9 @@ pub use sessionkit_runtime::web;
 #[cfg(feature = "axum")]
 pub use sessionkit_runtime::web::{HasSessions, SessionGuard, SetSession, Unauthorized};
 pub use sessionkit_runtime::{
-    AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT,
-    HKDF_SALT_SIGNED, Keys, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, Verified,
-    cookie, derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie, route,
+    AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,
+    Keys, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, Verified, cookie,
+    derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie, route,
 };
 pub use time;
 

@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use common::{SECRET, keys, now};
 use serde::{Deserialize, Serialize};
-use sessionkit::{
-    Algorithm, Error, MemoryStore, Session, SessionManager, derive_signing_key,
-};
+use sessionkit::{Algorithm, Error, MemoryStore, Session, SessionManager, derive_signing_key};
 
 /// All the stateless types share one shape, and every field has a default, so that any
 /// claims set at all would deserialize: only the key can keep them apart.
@@ -30,8 +28,18 @@ macro_rules! stateless {
 stateless!(SignedSession, cookie = "session", algorithm = "HS256");
 stateless!(SignedReset, cookie = "reset", algorithm = "HS256");
 stateless!(SignedSession384, cookie = "session", algorithm = "HS384");
-stateless!(JoseSession, cookie = "session", algorithm = "HS256", jose_compatible);
-stateless!(JoseReset, cookie = "reset", algorithm = "HS256", jose_compatible);
+stateless!(
+    JoseSession,
+    cookie = "session",
+    algorithm = "HS256",
+    jose_compatible
+);
+stateless!(
+    JoseReset,
+    cookie = "reset",
+    algorithm = "HS256",
+    jose_compatible
+);
 stateless!(SealedSession, cookie = "session");
 stateless!(SealedReset, cookie = "reset");
 // Stateless types that share a cookie name with a database type below.
@@ -114,9 +122,7 @@ async fn mint(kind: Kind, managers: &Managers) -> String {
     match kind {
         Kind::SignedSession => stateless(payload::<SignedSession>().encrypt_at(&keys(), at)),
         Kind::SignedReset => stateless(payload::<SignedReset>().encrypt_at(&keys(), at)),
-        Kind::SignedSession384 => {
-            stateless(payload::<SignedSession384>().encrypt_at(&keys(), at))
-        }
+        Kind::SignedSession384 => stateless(payload::<SignedSession384>().encrypt_at(&keys(), at)),
         Kind::JoseSession => stateless(payload::<JoseSession>().encrypt_at(&keys(), at)),
         Kind::JoseReset => stateless(payload::<JoseReset>().encrypt_at(&keys(), at)),
         Kind::SealedSession => stateless(payload::<SealedSession>().encrypt_at(&keys(), at)),
@@ -156,8 +162,15 @@ async fn accepts(kind: Kind, token: &str, managers: &Managers) -> bool {
             loaded
         }
         Kind::AdminDb => {
-            let checked = managers.admin.check_cookie_at(&header("admin_sid"), at).is_ok();
-            let loaded = managers.admin.load_at(&header("admin_sid"), at).await.is_ok();
+            let checked = managers
+                .admin
+                .check_cookie_at(&header("admin_sid"), at)
+                .is_ok();
+            let loaded = managers
+                .admin
+                .load_at(&header("admin_sid"), at)
+                .await
+                .is_ok();
             assert_eq!(checked, loaded, "the optimistic check agrees with the load");
             loaded
         }
@@ -202,7 +215,9 @@ fn a_signed_types_key_is_the_documented_derivation() {
     // "sessionkit HS256 cookie=session"), checked with jsonwebtoken, not the code under test.
     let key = derive_signing_key(SECRET.as_bytes(), Algorithm::Hs256, "session");
     assert_eq!(key.len(), 32);
-    let token = payload::<SignedSession>().encrypt_at(&keys(), now()).unwrap();
+    let token = payload::<SignedSession>()
+        .encrypt_at(&keys(), now())
+        .unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.validate_exp = false;
     validation.required_spec_claims.clear();

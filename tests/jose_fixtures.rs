@@ -76,7 +76,12 @@ fn joses_encrypted_token_opens() {
         session.expires_at() - session.issued_at().expect("jose writes iat"),
         Duration::days(7)
     );
-    assert!((session.issued_at().expect("jose writes iat") - signed_at).whole_seconds().abs() <= 1);
+    assert!(
+        (session.issued_at().expect("jose writes iat") - signed_at)
+            .whole_seconds()
+            .abs()
+            <= 1
+    );
     // Wrong key, and the token under a signed type.
     assert_eq!(
         SealedSession::decrypt_at(token, &common::other_keys(), signed_at).unwrap_err(),
@@ -120,9 +125,11 @@ fn a_kid_and_typ_from_jose_are_ignored_when_no_key_has_an_id() {
 fn a_jose_token_without_iat_verifies() {
     let fixtures = fixtures();
     let token = fixtures["noIatHs256"].as_str().unwrap();
-    let session = GuideSession::decrypt_at(token, &keys(&fixtures), made_at(
-        fixtures["kidTypHs256"].as_str().unwrap(),
-    ))
+    let session = GuideSession::decrypt_at(
+        token,
+        &keys(&fixtures),
+        made_at(fixtures["kidTypHs256"].as_str().unwrap()),
+    )
     .unwrap();
     assert_eq!(session.issued_at(), None);
     assert_eq!(session.user_id, "fixture-user");

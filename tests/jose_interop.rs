@@ -204,8 +204,13 @@ fn derived_signing_keys_work_both_ways_with_jose() {
     let session = ResetLink::decrypt(token, &keys()).expect("a jose token under the derived key");
     assert_eq!(session.user_id, "user-10");
     // Signed for another cookie name, it is refused.
-    let other = jose(&["sign-derived", "HS512", "session", r#"{"user_id":"user-10"}"#])
-        .expect("jose ran before");
+    let other = jose(&[
+        "sign-derived",
+        "HS512",
+        "session",
+        r#"{"user_id":"user-10"}"#,
+    ])
+    .expect("jose ran before");
     assert_eq!(
         ResetLink::decrypt(other["token"].as_str().unwrap(), &keys()).unwrap_err(),
         Error::Signature

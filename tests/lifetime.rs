@@ -18,7 +18,13 @@ struct Capped {
 
 /// The same policy, signed with the raw secret, so that tests can craft its tokens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
-#[session(cookie = "capped", ttl = "1h", max_lifetime = "3h", algorithm = "HS256", jose_compatible)]
+#[session(
+    cookie = "capped",
+    ttl = "1h",
+    max_lifetime = "3h",
+    algorithm = "HS256",
+    jose_compatible
+)]
 struct CappedSigned {
     user_id: String,
 }
@@ -79,7 +85,10 @@ fn the_cap_is_enforced_on_read_too() {
     // holder of the key, but the rule does not depend on who made it).
     let token = craft(
         r#"{"alg":"HS256"}"#,
-        &format!(r#"{{"user_id":"ada","auth_time":{t},"iat":{t},"exp":{}}}"#, t + 36_000),
+        &format!(
+            r#"{{"user_id":"ada","auth_time":{t},"iat":{t},"exp":{}}}"#,
+            t + 36_000
+        ),
         jsonwebtoken::Algorithm::HS256,
         SECRET,
     );
@@ -112,7 +121,10 @@ fn the_cap_is_enforced_on_read_too() {
     // A malformed auth_time is refused, never ignored.
     let token = craft(
         r#"{"alg":"HS256"}"#,
-        &format!(r#"{{"user_id":"ada","auth_time":"{t}","iat":{t},"exp":{}}}"#, t + 60),
+        &format!(
+            r#"{{"user_id":"ada","auth_time":"{t}","iat":{t},"exp":{}}}"#,
+            t + 60
+        ),
         jsonwebtoken::Algorithm::HS256,
         SECRET,
     );
@@ -184,7 +196,10 @@ mod guard {
         let renewed = Capped::decrypt(&value, &keys()).unwrap();
         let signed_in = renewed.authenticated_at().unwrap();
         let expected = OffsetDateTime::now_utc() - signed_in_ago;
-        assert!((signed_in - expected).abs() <= Duration::seconds(2), "{signed_in}");
+        assert!(
+            (signed_in - expected).abs() <= Duration::seconds(2),
+            "{signed_in}"
+        );
     }
 
     #[tokio::test]

@@ -48,7 +48,10 @@ struct Broken {
 
 impl Serialize for Broken {
     fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom(format!("cannot write {}", self.email)))
+        Err(serde::ser::Error::custom(format!(
+            "cannot write {}",
+            self.email
+        )))
     }
 }
 
@@ -82,9 +85,15 @@ fn assert_clean(err: &Error, forbidden: &[&str]) {
 
 #[test]
 fn keys_and_generated_secrets_never_print() {
-    let keys = Keys::new(SECRET).unwrap().with_fallback(MARKER.repeat(2)).unwrap();
+    let keys = Keys::new(SECRET)
+        .unwrap()
+        .with_fallback(MARKER.repeat(2))
+        .unwrap();
     let shown = format!("{keys:?}");
-    assert!(!shown.contains(SECRET) && !shown.contains(MARKER), "{shown}");
+    assert!(
+        !shown.contains(SECRET) && !shown.contains(MARKER),
+        "{shown}"
+    );
     let (_, secret) = Keys::generate();
     assert_eq!(secret.len(), 44);
     assert!(!format!("{secret:?}").contains(&*secret));
@@ -95,7 +104,10 @@ fn verified_sessions_do_not_print_their_payload() {
     let token = profile().encrypt_at(&keys(), now()).unwrap();
     let session = Profile::decrypt_at(&token, &keys(), now()).unwrap();
     let shown = format!("{session:?}");
-    assert!(!shown.contains(MARKER) && !shown.contains(&token), "{shown}");
+    assert!(
+        !shown.contains(MARKER) && !shown.contains(&token),
+        "{shown}"
+    );
     // Asking for the payload itself still shows it.
     assert!(format!("{:?}", *session).contains(MARKER));
 }
@@ -110,7 +122,9 @@ fn payload_errors_name_the_field_and_type_but_never_the_value() {
     );
     assert_clean(&err, &[&token]);
     let err = WithRole::decrypt_at(&token, &keys(), now()).unwrap_err();
-    assert!(matches!(&err, Error::Payload(message) if message.starts_with("at `role`: unknown variant")));
+    assert!(
+        matches!(&err, Error::Payload(message) if message.starts_with("at `role`: unknown variant"))
+    );
     assert_clean(&err, &[&token]);
 }
 
@@ -160,13 +174,21 @@ async fn database_sessions_and_corrupt_rows_never_print_the_payload_or_the_id() 
     let writer = SessionManager::<DbProfile, _>::new(Arc::clone(&store), keys());
     let reader = SessionManager::<DbNumbers, _>::new(Arc::clone(&store), keys());
     let cookie = writer
-        .create_at(&DbProfile { email: MARKER.into() }, now())
+        .create_at(
+            &DbProfile {
+                email: MARKER.into(),
+            },
+            now(),
+        )
         .await
         .unwrap();
     let header = format!("sid={}", cookie.value());
     let session = writer.load_at(&header, now()).await.unwrap();
     let shown = format!("{session:?}");
-    assert!(!shown.contains(MARKER) && !shown.contains(cookie.value()), "{shown}");
+    assert!(
+        !shown.contains(MARKER) && !shown.contains(cookie.value()),
+        "{shown}"
+    );
     let err = reader.load_at(&header, now()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Store(store) if store.kind == sessionkit::StoreErrorKind::Corrupt),
@@ -182,5 +204,8 @@ fn set_session_does_not_print_its_token() {
     let cookie = profile().cookie_at(&keys(), now()).unwrap();
     let shown = format!("{:?}", sessionkit::SetSession(cookie.clone()));
     assert!(!shown.contains(cookie.value()), "{shown}");
-    assert!(shown.contains("profile=") && shown.contains("HttpOnly"), "{shown}");
+    assert!(
+        shown.contains("profile=") && shown.contains("HttpOnly"),
+        "{shown}"
+    );
 }

@@ -15,8 +15,8 @@ use common::{keys, other_keys};
 use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{
-    Algorithm,
-    Error, MemoryStore, Record, Session, SessionKey, SessionManager, SessionStore, StoreErrorKind,
+    Algorithm, Error, MemoryStore, Record, Session, SessionKey, SessionManager, SessionStore,
+    StoreErrorKind,
 };
 
 /// A database session: one hour idle, renewed in its last half hour, three hours at most.

@@ -530,7 +530,12 @@ fn malformed_tokens_are_refused() {
 }
 
 #[derive(Debug, Serialize, Deserialize, Session)]
-#[session(algorithm = "HS256", issuer = "https://auth.example", audience = "app", jose_compatible)]
+#[session(
+    algorithm = "HS256",
+    issuer = "https://auth.example",
+    audience = "app",
+    jose_compatible
+)]
 struct Scoped {
     user_id: String,
 }
@@ -696,7 +701,12 @@ fn crit_of_any_type_and_a_kid_that_is_not_a_string_are_refused() {
         r#"{"alg":"HS256","crit":{}}"#,
         r#"{"alg":"HS256","crit":0}"#,
     ] {
-        let token = craft(header, &live_claims(), jsonwebtoken::Algorithm::HS256, SECRET);
+        let token = craft(
+            header,
+            &live_claims(),
+            jsonwebtoken::Algorithm::HS256,
+            SECRET,
+        );
         assert_eq!(
             GuideSession::decrypt_at(&token, &keys(), now()).unwrap_err(),
             Error::CriticalHeader,
@@ -708,7 +718,12 @@ fn crit_of_any_type_and_a_kid_that_is_not_a_string_are_refused() {
         r#"{"alg":"HS256","kid":7}"#,
         r#"{"alg":"HS256","kid":["a"]}"#,
     ] {
-        let token = craft(header, &live_claims(), jsonwebtoken::Algorithm::HS256, SECRET);
+        let token = craft(
+            header,
+            &live_claims(),
+            jsonwebtoken::Algorithm::HS256,
+            SECRET,
+        );
         assert_eq!(
             GuideSession::decrypt_at(&token, &keys(), now()).unwrap_err(),
             Error::Malformed("the header's `kid` is not a string"),

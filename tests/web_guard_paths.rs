@@ -137,7 +137,9 @@ async fn no_path_walks_around_the_guard() {
             outcome(&response)
         };
         if got != expected {
-            wrong.push(format!("{path}: expected {expected:?}, got {got:?} ({status})"));
+            wrong.push(format!(
+                "{path}: expected {expected:?}, got {got:?} ({status})"
+            ));
         }
         // Whatever the guard decided, nothing under a protected prefix reached a handler.
         if status == StatusCode::OK {
@@ -165,10 +167,7 @@ async fn signed_in_requests_reach_decoded_protected_paths() {
     // Public-only paths send a signed-in user home.
     let response = send("/login", true).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        response.headers()[header::LOCATION],
-        "/files/private/home"
-    );
+    assert_eq!(response.headers()[header::LOCATION], "/files/private/home");
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
 }
 

@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use aes_gcm::{Aes256Gcm, KeyInit};
-use hmac::Hmac;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hkdf::Hkdf;
+use hmac::Hmac;
 use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
@@ -241,7 +241,10 @@ impl KeyEntry {
             .others
             .read()
             .unwrap_or_else(|poison| poison.into_inner());
-        let found = cached.iter().find(|derived| derived.serves(binding)).cloned();
+        let found = cached
+            .iter()
+            .find(|derived| derived.serves(binding))
+            .cloned();
         drop(cached);
         let derived = found.unwrap_or_else(|| {
             let derived = Arc::new(self.derived(binding));

@@ -21,6 +21,7 @@ mod verified;
 #[cfg(feature = "axum")]
 pub mod web;
 
+pub use crate::claims::AUTH_TIME;
 pub use crate::config::{Algorithm, SameSite, SessionConfig};
 pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
 pub use crate::error::{EnvProblem, Error};
@@ -28,7 +29,6 @@ pub use crate::keys::{
     HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED, Keys, Secret, derive_content_key,
     derive_signing_key, derive_ticket_key,
 };
-pub use crate::claims::AUTH_TIME;
 pub use crate::session::Session;
 pub use crate::verified::Verified;
 pub use ::cookie;

@@ -146,7 +146,10 @@ mod tests {
         let message = describe_json(r#"{"id":"alice@example.com","role":"Admin","tags":[]}"#);
         assert_eq!(message, "at `id`: invalid type: string, expected u64");
         let message = describe_json(r#"{"id":1,"role":"alice@example.com","tags":[]}"#);
-        assert!(message.starts_with("at `role`: unknown variant, expected"), "{message}");
+        assert!(
+            message.starts_with("at `role`: unknown variant, expected"),
+            "{message}"
+        );
         assert!(!message.contains("alice"));
         let message = describe_json(r#"{"id":1,"role":"Admin","tags":[1,"alice"]}"#);
         assert_eq!(message, "at `tags[1]`: invalid type: string, expected u8");

@@ -67,8 +67,8 @@ fn segment(raw: &str) -> Result<String, UnsafePath> {
         return Err(UnsafePath("it contains `\\`"));
     }
     let decoded = percent_decode(raw)?;
-    let decoded =
-        String::from_utf8(decoded).map_err(|_| UnsafePath("it decodes to bytes that are not UTF-8"))?;
+    let decoded = String::from_utf8(decoded)
+        .map_err(|_| UnsafePath("it decodes to bytes that are not UTF-8"))?;
     if decoded.contains(['/', '\\']) {
         return Err(UnsafePath("it contains an encoded `/` or `\\`"));
     }
@@ -181,8 +181,24 @@ mod tests {
         assert_eq!(segments("/a%20b/c").unwrap(), ["a b", "c"]);
         assert_eq!(segments("/caf%C3%A9").unwrap(), ["café"]);
         for bad in [
-            "", "a", "//", "/a//b", "/a/./b", "/a/../b", "/a/%2e%2e/b", "/a/%2E/b", "/a%2fb",
-            "/a%2Fb", "/a%5cb", "/a\\b", "/a%", "/a%2", "/a%zz", "/%ff", "/a%00b", "/a%0d%0ab",
+            "",
+            "a",
+            "//",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/a/%2e%2e/b",
+            "/a/%2E/b",
+            "/a%2fb",
+            "/a%2Fb",
+            "/a%5cb",
+            "/a\\b",
+            "/a%",
+            "/a%2",
+            "/a%zz",
+            "/%ff",
+            "/a%00b",
+            "/a%0d%0ab",
         ] {
             assert!(segments(bad).is_err(), "{bad:?} should be refused");
         }

@@ -13,7 +13,13 @@ pub const OTHER_SECRET: &str = "another-secret-0123456789-abcdefghijklmn";
 /// The guide's payload, signed as the guide signs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
 #[serde(rename_all = "camelCase")]
-#[session(cookie = "session", ttl = "7d", algorithm = "HS256", same_site = "lax", jose_compatible)]
+#[session(
+    cookie = "session",
+    ttl = "7d",
+    algorithm = "HS256",
+    same_site = "lax",
+    jose_compatible
+)]
 pub struct GuideSession {
     pub user_id: String,
     pub expires_at: String,
@@ -151,7 +157,13 @@ pub fn open_jwe(token: &str, key: &[u8]) -> serde_json::Value {
     let iv: [u8; 12] = iv.try_into().expect("96-bit IV");
     let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::from(iv);
     let plain = cipher
-        .decrypt(&nonce, Payload { msg: &sealed, aad: parts[0].as_bytes() })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: &sealed,
+                aad: parts[0].as_bytes(),
+            },
+        )
         .expect("the token opens under this key");
     serde_json::from_slice(&plain).expect("JSON claims")
 }

@@ -221,8 +221,14 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         cookie_header: &str,
         now: OffsetDateTime,
     ) -> Result<DbSession<T>, Error> {
-        let ticket =
-            token::open_cookie::<Ticket>(&T::CONFIG, Purpose::Ticket, &self.keys, cookie_header, now)?.into_inner();
+        let ticket = token::open_cookie::<Ticket>(
+            &T::CONFIG,
+            Purpose::Ticket,
+            &self.keys,
+            cookie_header,
+            now,
+        )?
+        .into_inner();
         let key = SessionKey::of(&ticket.sid);
         let now = now.unix_timestamp();
         let record = self

@@ -63,11 +63,7 @@ pub(crate) fn seal(
 }
 
 /// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
-pub(crate) fn open(
-    binding: &Binding,
-    keys: &Keys,
-    token: &str,
-) -> Result<(Vec<u8>, usize), Error> {
+pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
     let parts = match segments::<5>(token) {
         Ok(parts) => parts,
         // A JWS: a token of a signed session type, never to be read as ours.
@@ -100,7 +96,12 @@ pub(crate) fn open(
         // `claims` as it was for the next one.
         let opened = key.with_keyed(binding, |keyed| match keyed {
             Keyed::Gcm(cipher) => cipher
-                .decrypt_inout_detached(&nonce, header.as_bytes(), claims.as_mut_slice().into(), &tag)
+                .decrypt_inout_detached(
+                    &nonce,
+                    header.as_bytes(),
+                    claims.as_mut_slice().into(),
+                    &tag,
+                )
                 .is_ok(),
             _ => false,
         });

@@ -56,11 +56,7 @@ fn verifies<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool
 }
 
 /// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
-pub(crate) fn open(
-    binding: &Binding,
-    keys: &Keys,
-    token: &str,
-) -> Result<(Vec<u8>, usize), Error> {
+pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
     let alg = binding.algorithm;
     let [header, claims, signature] = match segments::<3>(token) {
         Ok(parts) => parts,

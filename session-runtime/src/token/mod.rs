@@ -6,17 +6,17 @@ pub(crate) mod jws;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::claims;
 use crate::config::{Algorithm, SessionConfig};
 use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie, session_cookie};
-use cookie::Cookie;
 use crate::error::Error;
 use crate::keys::{Binding, Keys, Purpose};
 use crate::verified::Verified;
+use cookie::Cookie;
 
 /// A token and the expiry written into it.
 pub(crate) struct Sealed {

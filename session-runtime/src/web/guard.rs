@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::extract::OriginalUri;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::Cookie;
