@@ -94,8 +94,9 @@
 //!
 //! # The payload
 //!
-//! The payload shares one JSON object with the registered claims, so do not name a field
-//! `iat`, `exp`, `nbf`, `iss`, `aud` or `auth_time` ([`AUTH_TIME`]), and do not use `#[serde(deny_unknown_fields)]`
+//! The payload shares one JSON object with the registered claims, so no field may be
+//! serialized as `iat`, `exp`, `nbf`, `iss`, `aud` or `auth_time` ([`AUTH_TIME`]; the
+//! derive refuses it), and do not use `#[serde(deny_unknown_fields)]`
 //! (the derive rejects it).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

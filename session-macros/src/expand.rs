@@ -16,6 +16,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     check_shape(input, &mut errors);
     let user_id = field::user_id_field(input, &mut errors);
     check_serde_attrs(input, &mut errors);
+    crate::reserved::check(input, &mut errors);
     let attrs = Attrs::parse(&input.attrs, &mut errors);
     valid::check(&attrs, &mut errors);
     let krate = match &attrs.krate {

@@ -10,6 +10,7 @@ mod duration;
 mod expand;
 mod fallback;
 mod field;
+mod reserved;
 mod valid;
 
 use proc_macro::TokenStream;

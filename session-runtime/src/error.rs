@@ -6,8 +6,10 @@ use time::OffsetDateTime;
 ///
 /// Each variant is one cause, so a caller can tell "log in again" ([`Error::Expired`],
 /// [`Error::Missing`]) from "somebody is tampering" ([`Error::Signature`],
-/// [`Error::Decryption`]). The `Display` output never contains key material or a whole
-/// token, so it is safe to log.
+/// [`Error::Decryption`]). Neither `Display` nor `Debug` contains key material, a token, a
+/// session id or a value from a payload: [`Error::Payload`] names the field path and the
+/// expected type only. A store's own message ([`crate::db::StoreError::message`]) is the
+/// backend's text about its failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -47,11 +49,12 @@ pub enum Error {
         /// When it becomes valid.
         not_before: OffsetDateTime,
     },
-    /// A registered claim is missing or malformed (`exp`, `iat`, `nbf`), or `iss`/`aud`
-    /// do not match the configuration.
+    /// A registered claim is missing or malformed (`exp`, `iat`, `nbf`, `auth_time`), or
+    /// `iss`/`aud` do not match the configuration.
     #[error("invalid token claims: {0}")]
     Claims(&'static str),
-    /// The verified claims do not deserialize into the session type.
+    /// The verified claims do not deserialize into the session type: where (the field path)
+    /// and what was expected, never the value found.
     #[error("session payload does not match the session type: {0}")]
     Payload(String),
     /// The session could not be serialized, or does not serialize to a JSON object.
