@@ -109,8 +109,8 @@ pub use sessionkit_runtime::db::RedisStore;
 #[cfg(feature = "sqlite")]
 pub use sessionkit_runtime::db::SqliteStore;
 pub use sessionkit_runtime::db::{
-    DbSession, MemoryStore, Record, SessionKey, SessionManager, SessionStore, StoreError,
-    StoreErrorKind,
+    DbSession, MAX_LABEL_CHARS, MAX_USER_ID_LEN, MemoryStore, Record, SessionInfo, SessionKey,
+    SessionManager, SessionStore, StoreError, StoreErrorKind, Updated,
 };
 /// axum integration (feature `axum`): extractors, [`SetSession`] and the [`SessionGuard`]
 /// layer.

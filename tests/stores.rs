@@ -15,9 +15,19 @@ use common::{keys, other_keys};
 use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{
-    Algorithm, Error, MemoryStore, Record, Session, SessionKey, SessionManager, SessionStore,
-    StoreErrorKind,
+    Algorithm, Error, MemoryStore, Record, Session, SessionInfo, SessionKey, SessionManager,
+    SessionStore, StoreErrorKind, Updated,
 };
+
+#[path = "stores/races.rs"]
+mod races;
+#[cfg(feature = "redis")]
+#[path = "stores/redis_index.rs"]
+mod redis_index;
+
+/// The manager every conformance check runs against: the store under test, counted, and
+/// shared so that a second session type can use it too.
+type Manager<S> = SessionManager<Account, Arc<Counting<S>>>;
 
 /// A database session: one hour idle, renewed in its last half hour, three hours at most.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
@@ -26,6 +36,8 @@ struct Account {
     #[session(user_id)]
     user_id: String,
     role: String,
+    #[serde(default)]
+    counter: u64,
 }
 
 /// The same cookie read as what it is: a sealed session id.
@@ -39,6 +51,7 @@ fn account(user_id: &str) -> Account {
     Account {
         user_id: user_id.into(),
         role: "member".into(),
+        counter: 0,
     }
 }
 
@@ -62,42 +75,78 @@ struct Counting<S> {
     calls: AtomicUsize,
 }
 
+impl<S: SessionStore> Counting<S> {
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 impl<S: SessionStore> SessionStore for Counting<S> {
     async fn create(&self, record: &Record) -> Result<(), Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.count();
         self.inner.create(record).await
     }
     async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.count();
         self.inner.load(key, now).await
     }
-    async fn save(&self, record: &Record, now: i64) -> Result<bool, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.save(record, now).await
+    async fn update(
+        &self,
+        key: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        now: i64,
+    ) -> Result<Updated, Error> {
+        self.count();
+        self.inner
+            .update(key, expected_version, user_id, payload, now)
+            .await
+    }
+    async fn extend(&self, key: &SessionKey, expires_at: i64, now: i64) -> Result<Option<i64>, Error> {
+        self.count();
+        self.inner.extend(key, expires_at, now).await
+    }
+    async fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, Error> {
+        self.count();
+        self.inner.rotate(old, new, expires_at, now).await
     }
     async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.count();
         self.inner.delete(key).await
     }
-    async fn delete_user(&self, user_id: &str) -> Result<u64, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.delete_user(user_id).await
+    async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
+        self.count();
+        self.inner.delete_user(namespace, user_id).await
     }
-    async fn purge_expired(&self, now: i64) -> Result<u64, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.purge_expired(now).await
+    async fn list_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<SessionInfo>, Error> {
+        self.count();
+        self.inner.list_user(namespace, user_id, now).await
+    }
+    async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
+        self.count();
+        self.inner.purge_expired(namespace, now).await
     }
 }
 
 /// Every conformance check, in order, against one store.
 async fn conformance<S: SessionStore + 'static>(store: S) {
-    let manager = SessionManager::<Account, _>::new(
-        Counting {
-            inner: store,
-            calls: AtomicUsize::new(0),
-        },
-        keys(),
-    );
+    let store = Arc::new(Counting {
+        inner: store,
+        calls: AtomicUsize::new(0),
+    });
+    let manager = SessionManager::<Account, _>::new(Arc::clone(&store), keys());
     create_then_load(&manager).await;
     the_cookie_seals_the_id_and_the_store_keeps_its_hash(&manager).await;
     the_optimistic_check_needs_no_store(&manager).await;
@@ -109,6 +158,10 @@ async fn conformance<S: SessionStore + 'static>(store: S) {
     a_collision_is_an_error_never_an_overwrite(manager.store()).await;
     a_tampered_or_foreign_cookie_never_reaches_the_store(&manager).await;
     regenerate_moves_the_session_to_a_new_id(&manager).await;
+    races::every_racy_interleaving(&manager).await;
+    races::namespaces_keep_session_types_apart(&manager, Arc::clone(&store)).await;
+    races::your_devices(&manager).await;
+    races::bad_user_ids_are_client_errors(&manager).await;
 }
 
 async fn create_then_load<S: SessionStore>(manager: &SessionManager<Account, S>) {
@@ -173,7 +226,7 @@ async fn the_cookie_seals_the_id_and_the_store_keeps_its_hash<S: SessionStore>(
 }
 
 async fn the_optimistic_check_needs_no_store<S: SessionStore>(
-    manager: &SessionManager<Account, Counting<S>>,
+    manager: &Manager<S>,
 ) {
     let now = OffsetDateTime::now_utc();
     let cookie = manager
@@ -196,7 +249,7 @@ async fn the_optimistic_check_needs_no_store<S: SessionStore>(
 }
 
 async fn refresh_slides_under_the_cap<S: SessionStore>(
-    manager: &SessionManager<Account, Counting<S>>,
+    manager: &Manager<S>,
 ) {
     let start = OffsetDateTime::now_utc();
     let cookie = manager
@@ -271,8 +324,8 @@ async fn update_replaces_the_payload<S: SessionStore>(manager: &SessionManager<A
     let cookie = manager.create_at(&account(&erin), now).await.unwrap();
     let session = manager.load_at(&header(&cookie), now).await.unwrap();
     let promoted = Account {
-        user_id: erin.clone(),
         role: "admin".into(),
+        ..account(&erin)
     };
     manager.update(&session, &promoted).await.unwrap();
     let reloaded = manager.load_at(&header(&cookie), now).await.unwrap();
@@ -331,10 +384,13 @@ async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S)
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let record = |name: &str, expires_at: i64| Record {
         key: SessionKey::of(&format!("{name}-{}", user("key"))),
+        namespace: "sid".into(),
         user_id: Some(user(name)),
         payload: "{}".into(),
         created_at: now,
         expires_at,
+        version: 1,
+        label: None,
     };
     let short = record("short", now + 10);
     let unread = record("unread", now + 10);
@@ -347,13 +403,27 @@ async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S)
         store.load(&short.key, now + 10).await.unwrap().is_none(),
         "exp <= now is expired"
     );
-    assert!(
-        !store.save(&short, now + 10).await.unwrap(),
+    assert_eq!(
+        store.update(&short.key, 1, None, "{}", now + 10).await.unwrap(),
+        Updated::Gone,
+        "an expired row cannot be rewritten"
+    );
+    assert_eq!(
+        store.extend(&short.key, now + 500, now + 10).await.unwrap(),
+        None,
         "an expired row cannot be revived"
     );
+    let fresh = SessionKey::of(&user("fresh"));
+    assert!(
+        !store.rotate(&short.key, &fresh, now + 500, now + 10).await.unwrap(),
+        "an expired row cannot be moved"
+    );
+    assert!(store.load(&fresh, now).await.unwrap().is_none());
     // A store may drop an expired row when a lookup finds it; the unread one is still
-    // there for the purge to reclaim.
-    assert!(store.purge_expired(now + 10).await.unwrap() >= 1);
+    // there for the purge to reclaim. Another namespace's purge leaves it alone.
+    assert_eq!(store.purge_expired("other", now + 10).await.unwrap(), 0);
+    assert!(store.load(&unread.key, now).await.unwrap().is_some());
+    assert!(store.purge_expired("sid", now + 10).await.unwrap() >= 1);
     assert!(
         store.load(&unread.key, now).await.unwrap().is_none(),
         "purged"
@@ -371,10 +441,13 @@ async fn a_collision_is_an_error_never_an_overwrite<S: SessionStore>(store: &S) 
     let key = SessionKey::of(&user("collision"));
     let first = Record {
         key,
+        namespace: "sid".into(),
         user_id: None,
         payload: r#"{"first":true}"#.into(),
         created_at: now,
         expires_at: now + 60,
+        version: 1,
+        label: None,
     };
     let second = Record {
         payload: r#"{"second":true}"#.into(),
@@ -393,7 +466,7 @@ async fn a_collision_is_an_error_never_an_overwrite<S: SessionStore>(store: &S) 
 }
 
 async fn a_tampered_or_foreign_cookie_never_reaches_the_store<S: SessionStore>(
-    manager: &SessionManager<Account, Counting<S>>,
+    manager: &Manager<S>,
 ) {
     let now = OffsetDateTime::now_utc();
     let cookie = manager
@@ -596,6 +669,8 @@ fn required_env(name: &str) -> Option<String> {
 async fn memory_store() {
     conformance(MemoryStore::new()).await;
     concurrency(MemoryStore::new()).await;
+    races::a_hundred_modifies_lose_nothing(MemoryStore::new()).await;
+    races::the_purge_task_runs_until_the_manager_is_dropped(MemoryStore::new()).await;
 }
 
 #[test]
@@ -608,10 +683,13 @@ fn memory_store_evicts_expired_sessions() {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let record = |i: u32, expires_at| Record {
             key: SessionKey::of(&i.to_string()),
+            namespace: "sid".into(),
             user_id: None,
             payload: "{}".into(),
             created_at: now - 100,
             expires_at,
+            version: 1,
+            label: None,
         };
         // Already expired by the wall clock: the sweep on create drops them.
         for i in 0..200 {
@@ -641,6 +719,13 @@ async fn sqlite_store() {
     let file = dir.join("sessions.db");
     concurrency(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
     conformance(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
+    races::a_hundred_modifies_lose_nothing(sessionkit::SqliteStore::memory().await.unwrap()).await;
+    races::a_hundred_modifies_lose_nothing(sessionkit::SqliteStore::open(&file).await.unwrap())
+        .await;
+    races::the_purge_task_runs_until_the_manager_is_dropped(
+        sessionkit::SqliteStore::open(&file).await.unwrap(),
+    )
+    .await;
     let mode: String = sqlx_journal_mode(&file);
     assert_eq!(mode, "wal");
     std::fs::remove_dir_all(&dir).ok();
@@ -666,6 +751,8 @@ async fn postgres_store() {
     let store = sessionkit::PostgresStore::connect(&url).await.unwrap();
     conformance(store.clone()).await;
     concurrency(store.clone()).await;
+    races::a_hundred_modifies_lose_nothing(store.clone()).await;
+    races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
     if let (Some(stop), Some(start)) = (
         required_env("SESSIONKIT_POSTGRES_STOP"),
         required_env("SESSIONKIT_POSTGRES_START"),
@@ -686,6 +773,10 @@ async fn redis_store() {
         .unwrap();
     conformance(store.clone()).await;
     concurrency(store.clone()).await;
+    races::a_hundred_modifies_lose_nothing(store.clone()).await;
+    races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
+    redis_index::a_renewed_session_is_still_revoked(store.clone()).await;
+    redis_index::the_index_does_not_grow(store.clone()).await;
     if let (Some(stop), Some(start)) = (
         required_env("SESSIONKIT_REDIS_STOP"),
         required_env("SESSIONKIT_REDIS_START"),

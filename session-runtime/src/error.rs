@@ -94,6 +94,16 @@ pub enum Error {
     /// A database session is not in the store: revoked, expired, or never created.
     #[error("the session is not in the store (revoked or expired)")]
     SessionNotFound,
+    /// A write was based on a session that another request has changed since it was
+    /// loaded; nothing was written. Load it again (or use `SessionManager::modify`, which
+    /// does so by itself).
+    #[error("the session was changed by another request since it was loaded")]
+    SessionChanged,
+    /// A value given to a database session is not acceptable (a user id or a label that
+    /// is empty, too long, or holds control characters). Refused before it reaches the
+    /// store: a client error, never an outage.
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
     /// The session store failed.
     #[error("{0}")]
     Store(crate::db::StoreError),

@@ -38,6 +38,21 @@ impl SessionKey {
         &self.0
     }
 
+    /// The key from its hex form (as [`SessionKey::to_hex`] writes it, in either case), or
+    /// `None` if it is not 64 hex digits: a "sign out this device" form sends it back.
+    pub fn from_hex(hex: &str) -> Option<SessionKey> {
+        // from_str_radix alone would take a sign ("+1"), so the digits are checked first.
+        if hex.len() != 64 || !hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks(2)) {
+            let pair = std::str::from_utf8(pair).ok()?;
+            *byte = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(SessionKey(bytes))
+    }
+
     /// Lower-case hex, for stores that key by text.
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -65,5 +80,11 @@ mod tests {
             SessionKey::of("abc").to_hex(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        let key = SessionKey::of("abc");
+        assert_eq!(SessionKey::from_hex(&key.to_hex()), Some(key));
+        assert_eq!(SessionKey::from_hex(&key.to_hex().to_uppercase()), Some(key));
+        for bad in ["", "ab", &"g".repeat(64), &"é".repeat(32), &"0".repeat(66), "+1"] {
+            assert_eq!(SessionKey::from_hex(bad), None, "{bad}");
+        }
     }
 }

@@ -3,13 +3,15 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use cookie::Cookie;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::id::new_session_id;
-use super::{Record, SessionKey, SessionStore, StoreError, StoreErrorKind};
+use super::validate;
+use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
 use crate::claims::timestamp;
 use crate::cookies::removal_cookie;
 use crate::error::Error;
@@ -40,7 +42,8 @@ pub struct SessionManager<T, S> {
 }
 
 /// A database session that was found and is live: the payload (it derefs to `T`) and
-/// what the store knows about it.
+/// what the store knows about it, including the version its payload was loaded at, which
+/// [`SessionManager::update`] compares against.
 pub struct DbSession<T> {
     value: T,
     sid: zeroize::Zeroizing<String>,
@@ -48,6 +51,8 @@ pub struct DbSession<T> {
     user_id: Option<String>,
     created_at: i64,
     expires_at: i64,
+    version: AtomicU64,
+    label: Option<String>,
 }
 
 impl<T> DbSession<T> {
@@ -69,6 +74,17 @@ impl<T> DbSession<T> {
     /// The key the store files this session under (`sha256` of the id).
     pub fn key(&self) -> SessionKey {
         self.key
+    }
+
+    /// The label given at creation ("Firefox on Linux"), if any.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    /// The payload's version in the store as of the last load or successful
+    /// [`SessionManager::update`] through this value.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// The payload.
@@ -95,9 +111,14 @@ impl<T> fmt::Debug for DbSession<T> {
             .field("user_id", &self.user_id)
             .field("created_at", &self.created_at())
             .field("expires_at", &self.expires_at())
+            .field("version", &self.version())
             .finish()
     }
 }
+
+/// How many times [`SessionManager::modify`] reloads and retries when another request
+/// wrote the session in between.
+const MODIFY_ATTEMPTS: usize = 8;
 
 impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// A manager over `store`, sealing cookies with `keys`.
@@ -112,6 +133,12 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The namespace of this session type's rows: its cookie name. Two session types on
+    /// one store only ever see their own rows.
+    pub fn namespace(&self) -> &'static str {
+        T::CONFIG.cookie_name
     }
 
     fn ttl(&self) -> i64 {
@@ -140,23 +167,15 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         token::seal_cookie(&T::CONFIG, Purpose::Ticket, &self.keys, &ticket, times)
     }
 
-    fn record(
-        &self,
-        key: SessionKey,
-        payload: &T,
-        created_at: i64,
-        expires_at: i64,
-    ) -> Result<Record, Error> {
+    /// The payload as stored: its JSON and its user id, checked before any store sees it.
+    fn stored_payload(payload: &T) -> Result<(Option<String>, String), Error> {
         let user_id = payload.session_user_id();
-        let payload = serde_json::to_string(payload)
+        if let Some(user_id) = &user_id {
+            validate::user_id(user_id)?;
+        }
+        let json = serde_json::to_string(payload)
             .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
-        Ok(Record {
-            key,
-            user_id,
-            payload,
-            created_at,
-            expires_at,
-        })
+        Ok((user_id, json))
     }
 
     /// Starts a session for `payload`; returns the cookie to set.
@@ -170,26 +189,44 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         payload: &T,
         now: OffsetDateTime,
     ) -> Result<Cookie<'static>, Error> {
-        let now = now.unix_timestamp();
-        self.insert(payload, now, now)
-            .await
-            .map(|(cookie, _)| cookie)
+        self.create_labeled_at(payload, None, now).await
     }
 
-    async fn insert(
+    /// Starts a session with a short label for the user's list of devices ("Firefox on
+    /// Linux"): at most [`super::MAX_LABEL_CHARS`] characters, no control characters.
+    pub async fn create_labeled(&self, payload: &T, label: &str) -> Result<Cookie<'static>, Error> {
+        self.create_labeled_at(payload, Some(label), OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// [`SessionManager::create_labeled`] as of `now`; `None` gives no label.
+    pub async fn create_labeled_at(
         &self,
         payload: &T,
-        created_at: i64,
-        now: i64,
-    ) -> Result<(Cookie<'static>, SessionKey), Error> {
+        label: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Cookie<'static>, Error> {
+        if let Some(label) = label {
+            validate::label(label)?;
+        }
+        let now = now.unix_timestamp();
+        let (user_id, payload) = Self::stored_payload(payload)?;
         let sid = new_session_id()?;
-        let key = SessionKey::of(&sid);
-        let expires_at = self.expiry(created_at, now);
-        let record = self.record(key, payload, created_at, expires_at)?;
+        let expires_at = self.expiry(now, now);
+        let record = Record {
+            key: SessionKey::of(&sid),
+            namespace: self.namespace().to_owned(),
+            user_id,
+            payload,
+            created_at: now,
+            expires_at,
+            version: 1,
+            label: label.map(str::to_owned),
+        };
         // Seal before writing, so that a payload too large for a cookie leaves no row.
         let cookie = self.cookie(&sid, now, expires_at)?;
         self.store.create(&record).await?;
-        Ok((cookie, key))
+        Ok(cookie)
     }
 
     /// The optimistic check, with no database: the cookie's seal and expiry. A proxy can
@@ -230,24 +267,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         )?
         .into_inner();
         let key = SessionKey::of(&ticket.sid);
-        let now = now.unix_timestamp();
-        let record = self
-            .store
-            .load(&key, now)
-            .await?
-            .ok_or(Error::SessionNotFound)?;
-        if record.expires_at <= now {
-            return Err(Error::SessionNotFound);
-        }
-        let value = serde_json::from_str::<T>(&record.payload).map_err(|_| {
-            let why = crate::redact::describe::<T, _>(&mut serde_json::Deserializer::from_str(
-                &record.payload,
-            ));
-            StoreError::error(
-                StoreErrorKind::Corrupt,
-                format_args!("payload: {}", why.unwrap_or_default()),
-            )
-        })?;
+        let record = self.live_record(&key, now.unix_timestamp()).await?;
+        let value = self.payload(&record)?;
         Ok(DbSession {
             value,
             sid: zeroize::Zeroizing::new(ticket.sid),
@@ -255,6 +276,30 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             user_id: record.user_id,
             created_at: record.created_at,
             expires_at: record.expires_at,
+            version: AtomicU64::new(record.version),
+            label: record.label,
+        })
+    }
+
+    /// The live row of this session type at `key`.
+    async fn live_record(&self, key: &SessionKey, now: i64) -> Result<Record, Error> {
+        match self.store.load(key, now).await? {
+            Some(record) if record.expires_at > now && record.namespace == self.namespace() => {
+                Ok(record)
+            }
+            _ => Err(Error::SessionNotFound),
+        }
+    }
+
+    fn payload(&self, record: &Record) -> Result<T, Error> {
+        serde_json::from_str::<T>(&record.payload).map_err(|_| {
+            let why = crate::redact::describe::<T, _>(&mut serde_json::Deserializer::from_str(
+                &record.payload,
+            ));
+            StoreError::error(
+                StoreErrorKind::Corrupt,
+                format_args!("payload: {}", why.unwrap_or_default()),
+            )
         })
     }
 
@@ -262,6 +307,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// `now + ttl` (never past `created_at + max_lifetime`) and returns the re-issued
     /// cookie. Otherwise returns `None` and writes nothing, so a busy session costs at most
     /// one write per window.
+    ///
+    /// Only the expiry is written, and only ever moved out, so a renewal based on a
+    /// `DbSession` loaded before another request's [`SessionManager::update`] keeps that
+    /// update. A session revoked in the meantime stays revoked: [`Error::SessionNotFound`].
     pub async fn refresh(&self, session: &DbSession<T>) -> Result<Option<Cookie<'static>>, Error> {
         self.refresh_at(session, OffsetDateTime::now_utc()).await
     }
@@ -281,22 +330,72 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             // At the absolute cap: nothing left to extend.
             return Ok(None);
         }
-        let record = self.record(session.key, &session.value, session.created_at, expires_at)?;
-        let cookie = self.cookie(&session.sid, now, expires_at)?;
-        if !self.store.save(&record, now).await? {
-            return Err(Error::SessionNotFound);
-        }
-        Ok(Some(cookie))
+        let extended = self
+            .store
+            .extend(&session.key, expires_at, now)
+            .await?
+            .ok_or(Error::SessionNotFound)?;
+        // A concurrent renewal may have gone further; the cookie says what the row says.
+        self.cookie(&session.sid, now, extended).map(Some)
     }
 
-    /// Replaces the session's payload, keeping its id and expiry.
+    /// Replaces the session's payload (and the user id it is filed under), keeping its id
+    /// and expiry, if nobody has changed it since `session` was loaded.
+    ///
+    /// Another request's write in between is [`Error::SessionChanged`], and nothing is
+    /// written: a stale copy never overwrites a newer one. [`SessionManager::modify`]
+    /// reloads and retries instead. A session revoked in between is
+    /// [`Error::SessionNotFound`]. After a success, `session` carries the new version, so
+    /// it can be updated again.
     pub async fn update(&self, session: &DbSession<T>, payload: &T) -> Result<(), Error> {
+        let (user_id, json) = Self::stored_payload(payload)?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let record = self.record(session.key, payload, session.created_at, session.expires_at)?;
-        match self.store.save(&record, now).await? {
-            true => Ok(()),
-            false => Err(Error::SessionNotFound),
+        let expected = session.version();
+        match self
+            .store
+            .update(&session.key, expected, user_id.as_deref(), &json, now)
+            .await?
+        {
+            Updated::Done(version) => {
+                session.version.store(version, Ordering::Release);
+                Ok(())
+            }
+            Updated::Changed => Err(Error::SessionChanged),
+            Updated::Gone => Err(Error::SessionNotFound),
         }
+    }
+
+    /// Changes the session's payload in place: loads the current payload, applies `change`
+    /// to it, and writes it back only if nobody wrote in between. When somebody did, it
+    /// loads again and re-applies `change`, up to 8 attempts in all, then gives up with
+    /// [`Error::SessionChanged`]. This is what a handler should reach for: concurrent
+    /// requests that each `modify` a counter by one never lose a step. Returns the payload
+    /// as written. A session revoked in between is [`Error::SessionNotFound`].
+    pub async fn modify(
+        &self,
+        session: &DbSession<T>,
+        mut change: impl FnMut(&mut T) + Send,
+    ) -> Result<T, Error> {
+        for _ in 0..MODIFY_ATTEMPTS {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let record = self.live_record(&session.key, now).await?;
+            let mut value = self.payload(&record)?;
+            change(&mut value);
+            let (user_id, json) = Self::stored_payload(&value)?;
+            match self
+                .store
+                .update(&session.key, record.version, user_id.as_deref(), &json, now)
+                .await?
+            {
+                Updated::Done(version) => {
+                    session.version.store(version, Ordering::Release);
+                    return Ok(value);
+                }
+                Updated::Changed => continue,
+                Updated::Gone => return Err(Error::SessionNotFound),
+            }
+        }
+        Err(Error::SessionChanged)
     }
 
     /// Ends one session (the guide's `deleteSession`); returns the cookie that removes it
@@ -308,24 +407,90 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
     pub async fn revoke_user(&self, user_id: &str) -> Result<u64, Error> {
-        self.store.delete_user(user_id).await
+        validate::user_id(user_id)?;
+        self.store.delete_user(self.namespace(), user_id).await
     }
 
-    /// Deletes expired rows; returns how many. Expired rows are already invisible, so this
-    /// only reclaims space: run it now and then.
+    /// The live sessions of a user, oldest first, for a "your devices" page: when each
+    /// was created, when it expires, its label and its store key.
+    pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, Error> {
+        validate::user_id(user_id)?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        self.store.list_user(self.namespace(), user_id, now).await
+    }
+
+    /// Ends the session filed under `key` if it is one of `user_id`'s ("sign out that
+    /// device"); returns whether it was. A key of another user's session, or of another
+    /// session type, ends nothing.
+    pub async fn revoke_session_of(&self, user_id: &str, key: &SessionKey) -> Result<bool, Error> {
+        validate::user_id(user_id)?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        match self.store.load(key, now).await? {
+            Some(record) if record.belongs_to(self.namespace(), user_id) => {
+                self.store.delete(key).await
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Deletes this session type's expired rows; returns how many. Expired rows are
+    /// already invisible, so this only reclaims space: run it now and then, or let
+    /// `spawn_purge_task` do it.
     pub async fn purge_expired(&self) -> Result<u64, Error> {
-        self.store
-            .purge_expired(OffsetDateTime::now_utc().unix_timestamp())
-            .await
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        self.store.purge_expired(self.namespace(), now).await
     }
 
-    /// Moves the session to a new id, keeping its payload and creation time, and deletes
-    /// the old row. Call it when privileges change (log in, sudo mode) so that an id an
-    /// attacker planted before (session fixation) is worthless afterwards.
+    /// Moves the session to a new id, keeping its payload and creation time, and removes
+    /// the old one, in one atomic step of the store. Call it when privileges change (log
+    /// in, sudo mode) so that an id an attacker planted before (session fixation) is
+    /// worthless afterwards.
+    ///
+    /// The store moves the row as it is now, not as `session` saw it, so nothing written
+    /// since is lost. If the session was revoked, expired or already regenerated in the
+    /// meantime, this is [`Error::SessionNotFound`] and no new session exists: a slow
+    /// request cannot bring a revoked session back.
     pub async fn regenerate(&self, session: &DbSession<T>) -> Result<Cookie<'static>, Error> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let (cookie, _) = self.insert(&session.value, session.created_at, now).await?;
-        self.store.delete(&session.key).await?;
-        Ok(cookie)
+        let sid = new_session_id()?;
+        let key = SessionKey::of(&sid);
+        let expires_at = self.expiry(session.created_at, now);
+        let cookie = self.cookie(&sid, now, expires_at)?;
+        match self.store.rotate(&session.key, &key, expires_at, now).await? {
+            true => Ok(cookie),
+            false => Err(Error::SessionNotFound),
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<T, S> SessionManager<T, S>
+where
+    T: Session + Send + Sync + 'static,
+    S: SessionStore + 'static,
+{
+    /// Runs [`SessionManager::purge_expired`] every `interval` on the tokio runtime, until
+    /// the manager is dropped (the task holds only a weak reference) or the handle is
+    /// aborted. A failed purge is retried at the next tick. Safe on every store; on Redis,
+    /// which expires keys itself, it only catches keys that a skewed clock left behind.
+    pub fn spawn_purge_task(
+        self: &std::sync::Arc<Self>,
+        interval: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let manager = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let Some(manager) = manager.upgrade() else {
+                    return;
+                };
+                // A failure is not fatal: the rows stay invisible, and the next tick tries
+                // again.
+                let _ = manager.purge_expired().await;
+            }
+        })
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
-use super::{Record, SessionKey, SessionStore, StoreError, StoreErrorKind};
+use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
 use crate::error::Error;
 
 /// Sessions in process memory. They vanish with the process and are not shared between
@@ -77,6 +77,17 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// The live record at `key`; an expired one is dropped on the way.
+    fn live(&mut self, key: &SessionKey, now: i64) -> Option<&mut Record> {
+        if self.records.get(key).is_some_and(|record| record.expires_at <= now) {
+            self.records.remove(key);
+        }
+        self.records.get_mut(key)
+    }
+}
+
+/// Every operation runs under one lock, so each is atomic with respect to the others.
 impl SessionStore for MemoryStore {
     async fn create(&self, record: &Record) -> Result<(), Error> {
         let mut inner = self.lock();
@@ -95,44 +106,98 @@ impl SessionStore for MemoryStore {
     }
 
     async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
-        let mut inner = self.lock();
-        match inner.records.get(key) {
-            Some(record) if record.expires_at > now => Ok(Some(record.clone())),
-            Some(_) => {
-                inner.records.remove(key);
-                Ok(None)
-            }
-            None => Ok(None),
-        }
+        Ok(self.lock().live(key, now).cloned())
     }
 
-    async fn save(&self, record: &Record, now: i64) -> Result<bool, Error> {
+    async fn update(
+        &self,
+        key: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        now: i64,
+    ) -> Result<Updated, Error> {
         let mut inner = self.lock();
-        match inner.records.get_mut(&record.key) {
-            Some(stored) if stored.expires_at > now => {
-                stored.user_id.clone_from(&record.user_id);
-                stored.payload.clone_from(&record.payload);
-                stored.expires_at = record.expires_at;
-                Ok(true)
-            }
-            _ => Ok(false),
+        let Some(stored) = inner.live(key, now) else {
+            return Ok(Updated::Gone);
+        };
+        if stored.version != expected_version {
+            return Ok(Updated::Changed);
         }
+        stored.user_id = user_id.map(str::to_owned);
+        payload.clone_into(&mut stored.payload);
+        stored.version += 1;
+        Ok(Updated::Done(stored.version))
+    }
+
+    async fn extend(&self, key: &SessionKey, expires_at: i64, now: i64) -> Result<Option<i64>, Error> {
+        let mut inner = self.lock();
+        Ok(inner.live(key, now).map(|stored| {
+            stored.expires_at = stored.expires_at.max(expires_at);
+            stored.expires_at
+        }))
+    }
+
+    async fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let mut inner = self.lock();
+        if inner.live(old, now).is_none() {
+            return Ok(false);
+        }
+        if inner.records.contains_key(new) {
+            return Err(StoreError::error(
+                StoreErrorKind::Conflict,
+                "duplicate session key",
+            ));
+        }
+        let Some(mut record) = inner.records.remove(old) else {
+            return Ok(false);
+        };
+        record.key = *new;
+        record.expires_at = expires_at;
+        inner.records.insert(*new, record);
+        Ok(true)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
         Ok(self.lock().records.remove(key).is_some())
     }
 
-    async fn delete_user(&self, user_id: &str) -> Result<u64, Error> {
+    async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
+        let mut inner = self.lock();
+        let before = inner.records.len();
+        inner.records.retain(|_, record| !record.belongs_to(namespace, user_id));
+        Ok((before - inner.records.len()) as u64)
+    }
+
+    async fn list_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<SessionInfo>, Error> {
+        let inner = self.lock();
+        let mut found: Vec<SessionInfo> = inner
+            .records
+            .values()
+            .filter(|record| record.belongs_to(namespace, user_id) && record.expires_at > now)
+            .map(SessionInfo::from)
+            .collect();
+        found.sort_by_key(|info| (info.created_at, *info.key.as_bytes()));
+        Ok(found)
+    }
+
+    async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
         let mut inner = self.lock();
         let before = inner.records.len();
         inner
             .records
-            .retain(|_, record| record.user_id.as_deref() != Some(user_id));
+            .retain(|_, record| record.namespace != namespace || record.expires_at > now);
         Ok((before - inner.records.len()) as u64)
-    }
-
-    async fn purge_expired(&self, now: i64) -> Result<u64, Error> {
-        Ok(self.lock().sweep(now))
     }
 }

@@ -19,6 +19,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
+mod validate;
 
 pub use self::id::SessionKey;
 pub use self::manager::{DbSession, SessionManager};
@@ -29,4 +30,5 @@ pub use self::postgres::PostgresStore;
 pub use self::redis::RedisStore;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteStore;
-pub use self::store::{Record, SessionStore, StoreError, StoreErrorKind};
+pub use self::validate::{MAX_LABEL_CHARS, MAX_USER_ID_LEN};
+pub use self::store::{Record, SessionInfo, SessionStore, StoreError, StoreErrorKind, Updated};

@@ -1,25 +1,40 @@
-//! What the sqlx-backed stores share: reading a row and mapping errors.
+//! What the sqlx-backed stores share: the operations over each dialect's statements, reading
+//! rows and mapping errors. The two dialects differ only in their placeholders and in how
+//! they spell "the larger of".
 
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use super::{Record, SessionKey, StoreError, StoreErrorKind};
+use super::{Record, SessionInfo, SessionKey, StoreError, StoreErrorKind};
 use crate::error::Error;
 
+/// An error that reached no data: the database is down, unreachable or failing.
 pub(super) fn unavailable(err: sqlx::Error) -> Error {
     StoreError::error(StoreErrorKind::Unavailable, err)
 }
 
-/// A unique-key violation on insert is a collision, which must never overwrite.
+/// A write's error. A unique-key violation is a collision, which must never overwrite;
+/// a value the database refuses (a constraint, PostgreSQL's data exceptions, class 22) is
+/// [`StoreErrorKind::Rejected`], so that bad input is never reported as an outage.
 pub(super) fn write_error(err: sqlx::Error) -> Error {
-    match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::error(StoreErrorKind::Conflict, "duplicate session key")
-        }
-        _ => unavailable(err),
+    let sqlx::Error::Database(db) = &err else {
+        return unavailable(err);
+    };
+    if db.is_unique_violation() {
+        return StoreError::error(StoreErrorKind::Conflict, "duplicate session key");
     }
+    let data_exception = db.code().is_some_and(|code| code.starts_with("22"));
+    let constraint = !matches!(db.kind(), sqlx::error::ErrorKind::Other);
+    if data_exception || constraint {
+        return StoreError::error(StoreErrorKind::Rejected, db.message());
+    }
+    unavailable(err)
 }
 
-/// The `sessionkit_sessions` row of `key` as a [`Record`].
+fn corrupt(err: sqlx::Error) -> Error {
+    StoreError::error(StoreErrorKind::Corrupt, err)
+}
+
+/// The `sessionkit_sessions_v2` row of `key` as a [`Record`].
 pub(super) fn record<'r, R>(row: &'r R, key: SessionKey) -> Result<Record, Error>
 where
     R: Row,
@@ -28,38 +43,75 @@ where
     Option<String>: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let corrupt = |err: sqlx::Error| StoreError::error(StoreErrorKind::Corrupt, err);
     Ok(Record {
         key,
+        namespace: row.try_get("namespace").map_err(corrupt)?,
         user_id: row.try_get("user_id").map_err(corrupt)?,
         payload: row.try_get("payload").map_err(corrupt)?,
         created_at: row.try_get("created_at").map_err(corrupt)?,
         expires_at: row.try_get("expires_at").map_err(corrupt)?,
+        version: version(row.try_get("version").map_err(corrupt)?)?,
+        label: row.try_get("label").map_err(corrupt)?,
     })
 }
 
-/// The six statements of a SQL store, in its database's placeholder syntax.
+/// One line of a user's session list.
+pub(super) fn info<'r, R>(row: &'r R) -> Result<SessionInfo, Error>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let key: Vec<u8> = row.try_get("id_hash").map_err(corrupt)?;
+    let key: [u8; 32] = key
+        .try_into()
+        .map_err(|_| StoreError::error(StoreErrorKind::Corrupt, "a key is not 32 bytes"))?;
+    Ok(SessionInfo {
+        key: SessionKey::from_bytes(key),
+        created_at: row.try_get("created_at").map_err(corrupt)?,
+        expires_at: row.try_get("expires_at").map_err(corrupt)?,
+        label: row.try_get("label").map_err(corrupt)?,
+    })
+}
+
+/// Versions are stored as signed 64-bit integers, which both databases have.
+pub(super) fn version(stored: i64) -> Result<u64, Error> {
+    u64::try_from(stored)
+        .map_err(|_| StoreError::error(StoreErrorKind::Corrupt, "a negative version"))
+}
+
+/// The statements of a SQL store, in its database's placeholder syntax.
 pub(super) struct Statements {
     pub insert: &'static str,
     pub select: &'static str,
     pub update: &'static str,
+    pub version: &'static str,
+    pub extend: &'static str,
+    pub rotate: &'static str,
     pub delete: &'static str,
     pub delete_user: &'static str,
+    pub list_user: &'static str,
     pub purge: &'static str,
 }
 
 /// `impl SessionStore` for a store with a `pool` field, running `$statements`. The same
-/// code serves SQLite and PostgreSQL; only the placeholders differ.
+/// code serves SQLite and PostgreSQL; only the statements differ. Each operation is one
+/// statement, so the database makes it atomic.
 macro_rules! sql_store {
     ($store:ty, $statements:expr) => {
         impl $crate::db::SessionStore for $store {
             async fn create(&self, record: &$crate::db::Record) -> Result<(), $crate::Error> {
                 sqlx::query($statements.insert)
                     .bind(&record.key.as_bytes()[..])
+                    .bind(&record.namespace)
                     .bind(&record.user_id)
                     .bind(&record.payload)
                     .bind(record.created_at)
                     .bind(record.expires_at)
+                    .bind(record.version as i64)
+                    .bind(&record.label)
                     .execute(&self.pool)
                     .await
                     .map_err($crate::db::sql::write_error)?;
@@ -82,20 +134,69 @@ macro_rules! sql_store {
                     .transpose()
             }
 
-            async fn save(
+            async fn update(
                 &self,
-                record: &$crate::db::Record,
+                key: &$crate::db::SessionKey,
+                expected_version: u64,
+                user_id: Option<&str>,
+                payload: &str,
+                now: i64,
+            ) -> Result<$crate::db::Updated, $crate::Error> {
+                let written: Option<i64> = sqlx::query_scalar($statements.update)
+                    .bind(user_id)
+                    .bind(payload)
+                    .bind(&key.as_bytes()[..])
+                    .bind(now)
+                    .bind(expected_version as i64)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::db::sql::write_error)?;
+                if let Some(version) = written {
+                    return Ok($crate::db::Updated::Done($crate::db::sql::version(version)?));
+                }
+                // Nothing was written; only the reason is left to find out.
+                let live: Option<i64> = sqlx::query_scalar($statements.version)
+                    .bind(&key.as_bytes()[..])
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::db::sql::unavailable)?;
+                Ok(match live {
+                    Some(_) => $crate::db::Updated::Changed,
+                    None => $crate::db::Updated::Gone,
+                })
+            }
+
+            async fn extend(
+                &self,
+                key: &$crate::db::SessionKey,
+                expires_at: i64,
+                now: i64,
+            ) -> Result<Option<i64>, $crate::Error> {
+                sqlx::query_scalar($statements.extend)
+                    .bind(expires_at)
+                    .bind(&key.as_bytes()[..])
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::db::sql::write_error)
+            }
+
+            async fn rotate(
+                &self,
+                old: &$crate::db::SessionKey,
+                new: &$crate::db::SessionKey,
+                expires_at: i64,
                 now: i64,
             ) -> Result<bool, $crate::Error> {
-                let done = sqlx::query($statements.update)
-                    .bind(&record.user_id)
-                    .bind(&record.payload)
-                    .bind(record.expires_at)
-                    .bind(&record.key.as_bytes()[..])
+                let done = sqlx::query($statements.rotate)
+                    .bind(&new.as_bytes()[..])
+                    .bind(expires_at)
+                    .bind(&old.as_bytes()[..])
                     .bind(now)
                     .execute(&self.pool)
                     .await
-                    .map_err($crate::db::sql::unavailable)?;
+                    .map_err($crate::db::sql::write_error)?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -108,17 +209,39 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn delete_user(&self, user_id: &str) -> Result<u64, $crate::Error> {
+            async fn delete_user(
+                &self,
+                namespace: &str,
+                user_id: &str,
+            ) -> Result<u64, $crate::Error> {
                 let done = sqlx::query($statements.delete_user)
+                    .bind(namespace)
                     .bind(user_id)
                     .execute(&self.pool)
                     .await
-                    .map_err($crate::db::sql::unavailable)?;
+                    .map_err($crate::db::sql::write_error)?;
                 Ok(done.rows_affected())
             }
 
-            async fn purge_expired(&self, now: i64) -> Result<u64, $crate::Error> {
+            async fn list_user(
+                &self,
+                namespace: &str,
+                user_id: &str,
+                now: i64,
+            ) -> Result<Vec<$crate::db::SessionInfo>, $crate::Error> {
+                let rows = sqlx::query($statements.list_user)
+                    .bind(namespace)
+                    .bind(user_id)
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::db::sql::write_error)?;
+                rows.iter().map($crate::db::sql::info).collect()
+            }
+
+            async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, $crate::Error> {
                 let done = sqlx::query($statements.purge)
+                    .bind(namespace)
                     .bind(now)
                     .execute(&self.pool)
                     .await

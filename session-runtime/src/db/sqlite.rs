@@ -8,18 +8,21 @@ use super::sql::{Statements, sql_store, unavailable};
 use crate::error::Error;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS sessionkit_sessions (
+CREATE TABLE IF NOT EXISTS sessionkit_sessions_v2 (
     id_hash    BLOB PRIMARY KEY NOT NULL,
+    namespace  TEXT NOT NULL,
     user_id    TEXT,
     payload    TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    version    INTEGER NOT NULL,
+    label      TEXT
 ) STRICT;
-CREATE INDEX IF NOT EXISTS sessionkit_sessions_user_id ON sessionkit_sessions (user_id);
-CREATE INDEX IF NOT EXISTS sessionkit_sessions_expires_at ON sessionkit_sessions (expires_at);
+CREATE INDEX IF NOT EXISTS sessionkit_sessions_v2_user ON sessionkit_sessions_v2 (namespace, user_id);
+CREATE INDEX IF NOT EXISTS sessionkit_sessions_v2_expiry ON sessionkit_sessions_v2 (namespace, expires_at);
 ";
 
-/// Sessions in a SQLite database (through sqlx), in the table `sessionkit_sessions`,
+/// Sessions in a SQLite database (through sqlx), in the table `sessionkit_sessions_v2`,
 /// created on first use. Expiry is stored and compared as integer Unix seconds.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -74,15 +77,16 @@ impl SqliteStore {
 
 /// The statements, with SQLite's placeholders.
 const STATEMENTS: Statements = Statements {
-    insert: "INSERT INTO sessionkit_sessions (id_hash, user_id, payload, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?)",
-    select: "SELECT user_id, payload, created_at, expires_at FROM sessionkit_sessions \
-             WHERE id_hash = ? AND expires_at > ?",
-    update: "UPDATE sessionkit_sessions SET user_id = ?, payload = ?, expires_at = ? \
-             WHERE id_hash = ? AND expires_at > ?",
-    delete: "DELETE FROM sessionkit_sessions WHERE id_hash = ?",
-    delete_user: "DELETE FROM sessionkit_sessions WHERE user_id = ?",
-    purge: "DELETE FROM sessionkit_sessions WHERE expires_at <= ?",
+    insert: "INSERT INTO sessionkit_sessions_v2 (id_hash, namespace, user_id, payload, created_at, expires_at, version, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    select: "SELECT namespace, user_id, payload, created_at, expires_at, version, label FROM sessionkit_sessions_v2 WHERE id_hash = ? AND expires_at > ?",
+    update: "UPDATE sessionkit_sessions_v2 SET user_id = ?, payload = ?, version = version + 1 WHERE id_hash = ? AND expires_at > ? AND version = ? RETURNING version",
+    version: "SELECT version FROM sessionkit_sessions_v2 WHERE id_hash = ? AND expires_at > ?",
+    extend: "UPDATE sessionkit_sessions_v2 SET expires_at = MAX(expires_at, ?) WHERE id_hash = ? AND expires_at > ? RETURNING expires_at",
+    rotate: "UPDATE sessionkit_sessions_v2 SET id_hash = ?, expires_at = ? WHERE id_hash = ? AND expires_at > ?",
+    delete: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash = ?",
+    delete_user: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ?",
+    list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ? AND expires_at > ? ORDER BY created_at, id_hash",
+    purge: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = ? AND expires_at <= ?",
 };
 
 sql_store!(SqliteStore, STATEMENTS);

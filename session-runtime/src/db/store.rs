@@ -12,6 +12,10 @@ use crate::error::Error;
 pub struct Record {
     /// `sha256(sid)`.
     pub key: SessionKey,
+    /// The session type it belongs to (its cookie name). Operations over many sessions
+    /// (revoking a user's, listing, purging) stay inside one namespace, so an admin
+    /// session type and a user session type can share a store.
+    pub namespace: String,
     /// The field marked `#[session(user_id)]`, as text.
     pub user_id: Option<String>,
     /// The payload as JSON.
@@ -20,13 +24,64 @@ pub struct Record {
     pub created_at: i64,
     /// When the session expires, unless renewed.
     pub expires_at: i64,
+    /// How many times the payload has been written: 1 at creation, one more for each
+    /// [`SessionStore::update`]. Renewals leave it alone.
+    pub version: u64,
+    /// A short label the application gave at creation ("Firefox on Linux"), for the user's
+    /// list of devices.
+    pub label: Option<String>,
+}
+
+impl Record {
+    /// Whether this is a session of `user_id` in `namespace`.
+    pub fn belongs_to(&self, namespace: &str, user_id: &str) -> bool {
+        self.namespace == namespace && self.user_id.as_deref() == Some(user_id)
+    }
+}
+
+/// What a user sees of one of their sessions in a "your devices" list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The store key: give it back to `revoke_key` to end this session from another one.
+    pub key: SessionKey,
+    /// When it was created, in Unix seconds.
+    pub created_at: i64,
+    /// When it expires unless renewed, in Unix seconds.
+    pub expires_at: i64,
+    /// The label given at creation, if any.
+    pub label: Option<String>,
+}
+
+impl From<&Record> for SessionInfo {
+    fn from(record: &Record) -> SessionInfo {
+        SessionInfo {
+            key: record.key,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            label: record.label.clone(),
+        }
+    }
+}
+
+/// The outcome of a compare-and-swap [`SessionStore::update`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    /// Written; the record now has this version.
+    Done(u64),
+    /// The record is live but its version is not the expected one: someone else wrote it
+    /// first. Nothing was written.
+    Changed,
+    /// No live record: revoked, expired or never created.
+    Gone,
 }
 
 /// Where database sessions live. Implement it to add a backend; the conformance suite in
 /// `tests/stores.rs` says what each operation must do.
 ///
 /// Every method is given `now` where expiry matters: a record with `expires_at <= now` must
-/// be invisible to `load` and `save` whether or not it has been purged yet.
+/// be invisible to every operation whether or not it has been purged yet. Each method is
+/// one atomic step: what it checks and what it writes happen together, so that two
+/// requests racing on one session can never resurrect it or lose a write.
 pub trait SessionStore: Send + Sync {
     /// Inserts a new record. An existing record with the same key is an error
     /// ([`StoreErrorKind::Conflict`]), never overwritten.
@@ -39,18 +94,63 @@ pub trait SessionStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<Option<Record>, Error>> + Send;
 
-    /// Replaces the payload, user id and expiry of a live record. Returns false when there
-    /// is none (revoked, expired or never created).
-    fn save(&self, record: &Record, now: i64) -> impl Future<Output = Result<bool, Error>> + Send;
+    /// Replaces the payload and user id of a live record, only if its version is still
+    /// `expected_version`, and counts the version up by one. Never touches the expiry.
+    fn update(
+        &self,
+        key: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Updated, Error>> + Send;
+
+    /// Moves a live record's expiry out to `expires_at`, never in (a concurrent renewal
+    /// that went further wins). Never touches the payload. Returns the record's expiry
+    /// afterwards, or `None` when there is no live record.
+    fn extend(
+        &self,
+        key: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<i64>, Error>> + Send;
+
+    /// Moves a live record from `old` to the new key `new`, with the expiry `expires_at`,
+    /// keeping everything else, in one step. Returns false, and writes nothing, when there
+    /// is no live record at `old` (revoked, expired, or already moved by a concurrent
+    /// call). A record already at `new` is [`StoreErrorKind::Conflict`].
+    fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
 
     /// Deletes one record. Returns whether it existed.
     fn delete(&self, key: &SessionKey) -> impl Future<Output = Result<bool, Error>> + Send;
 
-    /// Deletes every record of a user. Returns how many.
-    fn delete_user(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send;
+    /// Deletes every record of a user in one namespace. Returns how many.
+    fn delete_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// Deletes every expired record. Returns how many.
-    fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, Error>> + Send;
+    /// The live records of a user in one namespace, oldest first.
+    fn list_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<SessionInfo>, Error>> + Send;
+
+    /// Deletes every expired record of one namespace. Returns how many.
+    fn purge_expired(
+        &self,
+        namespace: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
 }
 
 /// A shared store: several managers (a user and an admin session type, say) can use one.
@@ -67,20 +167,63 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
         (**self).load(key, now)
     }
 
-    fn save(&self, record: &Record, now: i64) -> impl Future<Output = Result<bool, Error>> + Send {
-        (**self).save(record, now)
+    fn update(
+        &self,
+        key: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Updated, Error>> + Send {
+        (**self).update(key, expected_version, user_id, payload, now)
+    }
+
+    fn extend(
+        &self,
+        key: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<i64>, Error>> + Send {
+        (**self).extend(key, expires_at, now)
+    }
+
+    fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        (**self).rotate(old, new, expires_at, now)
     }
 
     fn delete(&self, key: &SessionKey) -> impl Future<Output = Result<bool, Error>> + Send {
         (**self).delete(key)
     }
 
-    fn delete_user(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send {
-        (**self).delete_user(user_id)
+    fn delete_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+    ) -> impl Future<Output = Result<u64, Error>> + Send {
+        (**self).delete_user(namespace, user_id)
     }
 
-    fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, Error>> + Send {
-        (**self).purge_expired(now)
+    fn list_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<SessionInfo>, Error>> + Send {
+        (**self).list_user(namespace, user_id, now)
+    }
+
+    fn purge_expired(
+        &self,
+        namespace: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<u64, Error>> + Send {
+        (**self).purge_expired(namespace, now)
     }
 }
 
@@ -99,10 +242,14 @@ pub struct StoreError {
 pub enum StoreErrorKind {
     /// A record with that key already exists.
     Conflict,
-    /// The backend could not be reached or failed; retrying later may succeed.
+    /// The backend could not be reached or failed; retrying later may succeed. This means
+    /// an outage and nothing else: bad input is refused before it reaches the store.
     Unavailable,
     /// A stored record could not be read back.
     Corrupt,
+    /// The backend refused the data itself (a value it cannot store). Retrying the same
+    /// write will fail again; this is not an outage.
+    Rejected,
 }
 
 impl StoreError {
@@ -121,6 +268,7 @@ impl fmt::Display for StoreError {
             StoreErrorKind::Conflict => "a session with that id already exists",
             StoreErrorKind::Unavailable => "the session store is unavailable",
             StoreErrorKind::Corrupt => "a stored session could not be read",
+            StoreErrorKind::Rejected => "the session store refused the data",
         };
         write!(f, "{kind}: {}", self.message)
     }

@@ -1,0 +1,418 @@
+//! The promises database sessions exist for, each tried as the racy interleaving that used to
+//! break it: two `DbSession` values loaded before either writes, or a `DbSession` held across
+//! a revocation, applied in the bad order. Nothing written is lost, nothing revoked comes back.
+
+use super::*;
+
+/// Two requests' views of one fresh session, both loaded before either writes, 40 minutes
+/// in (inside the renewal window).
+async fn two_views<S: SessionStore>(
+    manager: &Manager<S>,
+    owner: &str,
+) -> (sessionkit::Cookie<'static>, DbSession<Account>, DbSession<Account>, OffsetDateTime) {
+    let start = OffsetDateTime::now_utc() - Duration::minutes(40);
+    let cookie = manager.create_at(&account(owner), start).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    let first = manager.load_at(&header(&cookie), now).await.unwrap();
+    let second = manager.load_at(&header(&cookie), now).await.unwrap();
+    (cookie, first, second, now)
+}
+
+use sessionkit::DbSession;
+
+pub async fn every_racy_interleaving<S: SessionStore>(manager: &Manager<S>) {
+    a_refresh_after_an_update_keeps_the_update(manager).await;
+    a_stale_update_is_refused_not_applied(manager).await;
+    an_update_never_moves_the_expiry_back(manager).await;
+    regenerate_after_a_revocation_brings_nothing_back(manager).await;
+    two_regenerates_leave_one_session(manager).await;
+    regenerate_moves_what_was_written_since_the_load(manager).await;
+    a_refresh_after_a_revocation_brings_nothing_back(manager).await;
+    a_changed_user_id_moves_the_session_to_the_new_user(manager).await;
+    modify_reapplies_on_top_of_the_latest_write(manager).await;
+}
+
+/// `a = load; b = load; update(a, demoted); refresh(b)` used to restore the old role.
+async fn a_refresh_after_an_update_keeps_the_update<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("lost-update");
+    let (cookie, a, b, now) = two_views(manager, &owner).await;
+    let demoted = Account {
+        role: "demoted".into(),
+        ..account(&owner)
+    };
+    manager.update(&a, &demoted).await.unwrap();
+    let renewed = manager.refresh_at(&b, now).await.unwrap().expect("inside the window");
+    let reloaded = manager.load_at(&header(&renewed), now).await.unwrap();
+    assert_eq!(reloaded.role, "demoted", "the refresh kept the update");
+    assert!(reloaded.expires_at() > a.expires_at(), "and the renewal");
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap().role,
+        "demoted"
+    );
+}
+
+/// A write based on a stale copy never silently overwrites a newer one.
+async fn a_stale_update_is_refused_not_applied<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("stale");
+    let (cookie, a, b, now) = two_views(manager, &owner).await;
+    let admin = Account {
+        role: "admin".into(),
+        ..account(&owner)
+    };
+    let demoted = Account {
+        role: "demoted".into(),
+        ..account(&owner)
+    };
+    manager.update(&a, &demoted).await.unwrap();
+    assert_eq!(
+        manager.update(&b, &admin).await.unwrap_err(),
+        Error::SessionChanged
+    );
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap().role,
+        "demoted"
+    );
+    // The value that won can be updated again: it carries the new version.
+    manager.update(&a, &admin).await.unwrap();
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap().role,
+        "admin"
+    );
+}
+
+/// `update` with a session loaded before a refresh used to move the row's expiry back
+/// while the browser's cookie showed the later one.
+async fn an_update_never_moves_the_expiry_back<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("expiry");
+    let (_, a, b, now) = two_views(manager, &owner).await;
+    let renewed = manager.refresh_at(&b, now).await.unwrap().expect("inside the window");
+    let later = renewed.expires_datetime().unwrap();
+    manager
+        .update(
+            &a,
+            &Account {
+                role: "x".into(),
+                ..account(&owner)
+            },
+        )
+        .await
+        .unwrap();
+    let reloaded = manager.load_at(&header(&renewed), now).await.unwrap();
+    assert_eq!(reloaded.expires_at(), later);
+    assert_eq!(reloaded.role, "x");
+}
+
+/// A request that loaded the session, then ran a slow step and regenerated, used to survive
+/// a concurrent revoke or revoke_user.
+async fn regenerate_after_a_revocation_brings_nothing_back<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("sudo");
+    let (_, slow, other, _) = two_views(manager, &owner).await;
+    manager.revoke(&other).await.unwrap();
+    assert_eq!(
+        manager.regenerate(&slow).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert!(manager.list_sessions(&owner).await.unwrap().is_empty());
+
+    let (_, slow, _, _) = two_views(manager, &owner).await;
+    assert_eq!(manager.revoke_user(&owner).await.unwrap(), 1);
+    assert_eq!(
+        manager.regenerate(&slow).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert!(manager.list_sessions(&owner).await.unwrap().is_empty());
+}
+
+/// Two concurrent regenerates of one session used to leave two live sessions.
+async fn two_regenerates_leave_one_session<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("twice");
+    let (cookie, a, b, now) = two_views(manager, &owner).await;
+    let moved = manager.regenerate(&a).await.unwrap();
+    assert_eq!(
+        manager.regenerate(&b).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert_eq!(manager.list_sessions(&owner).await.unwrap().len(), 1);
+    assert!(manager.load_at(&header(&moved), now).await.is_ok());
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+}
+
+/// The new id carries the row as it is, not the copy the regenerating request loaded.
+async fn regenerate_moves_what_was_written_since_the_load<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("moved");
+    let (_, a, b, now) = two_views(manager, &owner).await;
+    manager
+        .update(
+            &b,
+            &Account {
+                role: "written-meanwhile".into(),
+                ..account(&owner)
+            },
+        )
+        .await
+        .unwrap();
+    let moved = manager.regenerate(&a).await.unwrap();
+    let reloaded = manager.load_at(&header(&moved), now).await.unwrap();
+    assert_eq!(reloaded.role, "written-meanwhile");
+    assert_eq!(reloaded.created_at(), a.created_at());
+}
+
+async fn a_refresh_after_a_revocation_brings_nothing_back<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("revoked-refresh");
+    let (cookie, a, b, now) = two_views(manager, &owner).await;
+    manager.revoke(&a).await.unwrap();
+    assert_eq!(
+        manager.refresh_at(&b, now).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert_eq!(
+        manager.update(&b, &account(&owner)).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert_eq!(
+        manager.modify(&b, |_| {}).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+}
+
+/// The Redis store used to leave the session in the old user's index.
+async fn a_changed_user_id_moves_the_session_to_the_new_user<S: SessionStore>(
+    manager: &Manager<S>,
+) {
+    let (old, new) = (user("old-owner"), user("new-owner"));
+    let (cookie, a, _, now) = two_views(manager, &old).await;
+    manager.update(&a, &account(&new)).await.unwrap();
+    assert!(manager.list_sessions(&old).await.unwrap().is_empty());
+    assert_eq!(manager.list_sessions(&new).await.unwrap().len(), 1);
+    assert_eq!(manager.revoke_user(&old).await.unwrap(), 0);
+    assert_eq!(manager.revoke_user(&new).await.unwrap(), 1);
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+}
+
+/// `modify` on a stale `DbSession` works from the row as it is now.
+async fn modify_reapplies_on_top_of_the_latest_write<S: SessionStore>(manager: &Manager<S>) {
+    let owner = user("modify");
+    let (cookie, a, b, now) = two_views(manager, &owner).await;
+    manager.modify(&a, |payload| payload.counter += 1).await.unwrap();
+    let written = manager.modify(&b, |payload| payload.counter += 1).await.unwrap();
+    assert_eq!(written.counter, 2, "b's step landed on top of a's");
+    assert_eq!(
+        manager.load_at(&header(&cookie), now).await.unwrap().counter,
+        2
+    );
+}
+
+/// 100 real tasks `modify` one session's counter by one each: the counter ends at 100.
+pub async fn a_hundred_modifies_lose_nothing<S: SessionStore + 'static>(store: S) {
+    let manager = Arc::new(SessionManager::<Account, S>::new(store, keys()));
+    let cookie = manager.create(&account(&user("counter"))).await.unwrap();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let manager = Arc::clone(&manager);
+            let header = header(&cookie);
+            tokio::spawn(async move {
+                let session = manager.load(&header).await.unwrap();
+                loop {
+                    // Eight attempts are plenty in practice; a hundred writers at once on
+                    // one row is the worst case, so a task that runs out simply asks again.
+                    match manager.modify(&session, |payload| payload.counter += 1).await {
+                        Ok(_) => return,
+                        Err(Error::SessionChanged) => tokio::task::yield_now().await,
+                        Err(other) => panic!("modify failed: {other:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("no task panicked");
+    }
+    let session = manager.load(&header(&cookie)).await.unwrap();
+    assert_eq!(session.counter, 100);
+}
+
+/// A second session type on the same store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(cookie = "admin_sid", ttl = "1h")]
+struct AdminAccount {
+    #[session(user_id)]
+    user_id: String,
+}
+
+pub async fn namespaces_keep_session_types_apart<S: SessionStore>(
+    manager: &Manager<S>,
+    store: Arc<Counting<S>>,
+) {
+    let admins = SessionManager::<AdminAccount, _>::new(store, keys());
+    let owner = user("both");
+    let now = OffsetDateTime::now_utc();
+    let as_user = manager.create_at(&account(&owner), now).await.unwrap();
+    let as_admin = admins
+        .create_at(
+            &AdminAccount {
+                user_id: owner.clone(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(manager.list_sessions(&owner).await.unwrap().len(), 1);
+    assert_eq!(admins.list_sessions(&owner).await.unwrap().len(), 1);
+    assert_eq!(admins.revoke_user(&owner).await.unwrap(), 1);
+    assert!(manager.load_at(&header(&as_user), now).await.is_ok());
+    assert_eq!(
+        admins
+            .load_at(&format!("admin_sid={}", as_admin.value()), now)
+            .await
+            .unwrap_err(),
+        Error::SessionNotFound
+    );
+    // A row of one type that is expired as of `later` survives the other type's purge.
+    // (Asked of the store with a time to come, because Redis drops a key whose expiry has
+    // passed by its own clock before any purge could see it.)
+    let key = manager.load_at(&header(&as_user), now).await.unwrap().key();
+    let later = now.unix_timestamp() + 2 * 3600;
+    let store = manager.store();
+    assert_eq!(store.purge_expired(admins.namespace(), later).await.unwrap(), 0);
+    assert!(store.load(&key, now.unix_timestamp()).await.unwrap().is_some());
+    assert!(store.purge_expired(manager.namespace(), later).await.unwrap() >= 1);
+    assert!(store.load(&key, now.unix_timestamp()).await.unwrap().is_none());
+}
+
+pub async fn your_devices<S: SessionStore>(manager: &Manager<S>) {
+    let (owner, stranger) = (user("devices"), user("stranger"));
+    let laptop = manager
+        .create_labeled(&account(&owner), "Firefox on Linux")
+        .await
+        .unwrap();
+    let phone = manager
+        .create_labeled(&account(&owner), "Safari on iPhone")
+        .await
+        .unwrap();
+    let theirs = manager.create(&account(&stranger)).await.unwrap();
+    let listed = manager.list_sessions(&owner).await.unwrap();
+    let labels: Vec<_> = listed.iter().map(|info| info.label.as_deref()).collect();
+    assert_eq!(labels.len(), 2);
+    assert!(labels.contains(&Some("Firefox on Linux")) && labels.contains(&Some("Safari on iPhone")));
+    let phone_session = manager.load(&header(&phone)).await.unwrap();
+    assert_eq!(phone_session.label(), Some("Safari on iPhone"));
+    let phone_info = listed
+        .iter()
+        .find(|info| info.key == phone_session.key())
+        .expect("listed by key");
+    assert!(phone_info.expires_at > phone_info.created_at);
+    // From the laptop, sign the phone out.
+    assert!(
+        manager
+            .revoke_session_of(&owner, &phone_info.key)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        manager.load(&header(&phone)).await.unwrap_err(),
+        Error::SessionNotFound
+    );
+    assert!(manager.load(&header(&laptop)).await.is_ok());
+    // Somebody else's key, or one already gone, ends nothing.
+    let their_key = manager.load(&header(&theirs)).await.unwrap().key();
+    assert!(!manager.revoke_session_of(&owner, &their_key).await.unwrap());
+    assert!(manager.load(&header(&theirs)).await.is_ok());
+    assert!(
+        !manager
+            .revoke_session_of(&owner, &phone_info.key)
+            .await
+            .unwrap()
+    );
+    // Labels are checked before they reach the store.
+    assert!(matches!(
+        manager.create_labeled(&account(&owner), "a\nb").await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        manager
+            .create_labeled(&account(&owner), &"x".repeat(101))
+            .await,
+        Err(Error::InvalidInput(_))
+    ));
+    manager.revoke_user(&owner).await.unwrap();
+    manager.revoke_user(&stranger).await.unwrap();
+}
+
+/// A NUL byte used to make PostgreSQL fail in a way reported as an outage.
+pub async fn bad_user_ids_are_client_errors<S: SessionStore>(manager: &Manager<S>) {
+    let before = manager.store().calls.load(Ordering::SeqCst);
+    for bad in ["nul\0byte", "", &"x".repeat(300), "line\nbreak"] {
+        assert!(
+            matches!(
+                manager.create(&account(bad)).await,
+                Err(Error::InvalidInput(_))
+            ),
+            "{bad:?}"
+        );
+        assert!(matches!(
+            manager.revoke_user(bad).await,
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            manager.list_sessions(bad).await,
+            Err(Error::InvalidInput(_))
+        ));
+    }
+    assert_eq!(
+        manager.store().calls.load(Ordering::SeqCst),
+        before,
+        "refused before reaching the store"
+    );
+    // An update that would file the session under a bad id is refused the same way.
+    let owner = user("update-bad");
+    let cookie = manager.create(&account(&owner)).await.unwrap();
+    let session = manager.load(&header(&cookie)).await.unwrap();
+    assert!(matches!(
+        manager.update(&session, &account("a\0b")).await,
+        Err(Error::InvalidInput(_))
+    ));
+    manager.revoke_user(&owner).await.unwrap();
+}
+
+/// The background purge reclaims expired rows, and stops once the manager is dropped.
+pub async fn the_purge_task_runs_until_the_manager_is_dropped<S: SessionStore + 'static>(
+    store: S,
+) {
+    let manager = Arc::new(SessionManager::<Account, S>::new(store, keys()));
+    // A row that expires a second from now. Asked about as of `now` afterwards, it stays
+    // visible until something deletes it: the purge task (or, on Redis, Redis itself).
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let key = SessionKey::of(&user("purged"));
+    let record = Record {
+        key,
+        namespace: manager.namespace().into(),
+        user_id: None,
+        payload: "{}".into(),
+        created_at: now,
+        expires_at: now + 1,
+        version: 1,
+        label: None,
+    };
+    manager.store().create(&record).await.unwrap();
+    let task = manager.spawn_purge_task(std::time::Duration::from_millis(50));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while manager.store().load(&key, now).await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the purge never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(manager);
+    tokio::time::timeout(std::time::Duration::from_secs(2), task)
+        .await
+        .expect("the task ends once the manager is gone")
+        .expect("and does not panic");
+}
