@@ -17,6 +17,9 @@
 //! - `deleteSession` → `SessionManager::revoke` returning the removal cookie;
 //! - the proxy → `SessionGuard` (optimistic redirects from the cookie alone);
 //! - `verifySession` in the data access layer → the `DbSession<UserSession>` extractor.
+//!
+//! The dashboard lists the user's sessions ("Your sessions", labelled by browser and system)
+//! with a button that signs out any other one.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,7 +35,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sessionkit::{
-    DbSession, HasSessions, Keys, Session, SessionGuard, SessionManager, SetSession, SqliteStore,
+    DbSession, HasSessions, Keys, Session, SessionGuard, SessionKey, SessionManager, SetSession,
+    SqliteStore,
 };
 use sqlx::SqlitePool;
 
@@ -118,6 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/dashboard", get(dashboard))
         .route("/logout", post(logout))
         .route("/logout-everywhere", post(logout_everywhere))
+        .route("/sessions/revoke", post(revoke_device))
         .layer(guard)
         .layer(middleware::from_fn(same_origin_posts))
         .with_state(App { sessions, db });
@@ -174,7 +179,11 @@ async fn login_page() -> Html<String> {
     )
 }
 
-async fn signup(State(app): State<App>, Form(credentials): Form<Credentials>) -> Response {
+async fn signup(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(credentials): Form<Credentials>,
+) -> Response {
     let email = credentials.email.trim().to_lowercase();
     if !email.contains('@') || credentials.password.len() < 8 {
         let error = "Use a valid email and a password of at least 8 characters.";
@@ -199,7 +208,7 @@ async fn signup(State(app): State<App>, Form(credentials): Form<Credentials>) ->
     .fetch_one(&app.db)
     .await;
     match inserted {
-        Ok(user_id) => start_session(&app, user_id, email).await,
+        Ok(user_id) => start_session(&app, user_id, email, &headers).await,
         Err(_) => {
             let error = "That email is already registered.";
             (
@@ -214,7 +223,11 @@ async fn signup(State(app): State<App>, Form(credentials): Form<Credentials>) ->
     }
 }
 
-async fn login(State(app): State<App>, Form(credentials): Form<Credentials>) -> Response {
+async fn login(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(credentials): Form<Credentials>,
+) -> Response {
     let email = credentials.email.trim().to_lowercase();
     let user: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
@@ -234,7 +247,7 @@ async fn login(State(app): State<App>, Form(credentials): Form<Credentials>) -> 
             .is_ok()
     });
     match user_id.filter(|_| password_ok) {
-        Some(user_id) => start_session(&app, user_id, email).await,
+        Some(user_id) => start_session(&app, user_id, email, &headers).await,
         None => {
             let error = "Wrong email or password.";
             (
@@ -260,9 +273,12 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// createSession: a fresh session (a new id, so nothing planted before login survives it).
-async fn start_session(app: &App, user_id: i64, email: String) -> Response {
-    match app.sessions.create(&UserSession { user_id, email }).await {
+/// createSession: a fresh session (a new id, so nothing planted before login survives it),
+/// labelled with the browser and system it came from, for the "Your sessions" list.
+async fn start_session(app: &App, user_id: i64, email: String, headers: &HeaderMap) -> Response {
+    let label = device_label(headers);
+    let payload = UserSession { user_id, email };
+    match app.sessions.create_labeled(&payload, &label).await {
         Ok(cookie) => (SetSession(cookie), Redirect::to("/dashboard")).into_response(),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
@@ -271,7 +287,7 @@ async fn start_session(app: &App, user_id: i64, email: String) -> Response {
 /// verifySession: the extractor checked the seal and the row before this runs. A cookie
 /// whose session was revoked elsewhere passes the guard's optimistic check but not this
 /// one, and is sent to log in again.
-async fn dashboard(session: Option<DbSession<UserSession>>) -> Response {
+async fn dashboard(State(app): State<App>, session: Option<DbSession<UserSession>>) -> Response {
     let Some(session) = session else {
         return (
             SetSession(UserSession::removal_cookie()),
@@ -279,12 +295,41 @@ async fn dashboard(session: Option<DbSession<UserSession>>) -> Response {
         )
             .into_response();
     };
+    let devices = match app
+        .sessions
+        .list_sessions(&session.user_id.to_string())
+        .await
+    {
+        Ok(devices) => devices,
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let rows: String = devices
+        .iter()
+        .map(|device| {
+            let action = match device.key == session.key() {
+                true => "<span class=\"current\">this device</span>".to_owned(),
+                false => format!(
+                    "<form method=\"post\" action=\"/sessions/revoke\">\
+                     <input type=\"hidden\" name=\"key\" value=\"{key}\">\
+                     <button class=\"secondary small\">Sign out</button></form>",
+                    key = device.key.to_hex()
+                ),
+            };
+            format!(
+                "<li class=\"device\"><div><strong>{label}</strong><br><small>since {since}</small></div>{action}</li>",
+                label = escape(device.label.as_deref().unwrap_or("Unknown device")),
+                since = when(unix(device.created_at)),
+            )
+        })
+        .collect();
     let body = format!(
         "<p class=\"lead\">Signed in as <strong>{email}</strong>.</p>
          <dl>
            <dt>Session started</dt><dd>{created}</dd>
            <dt>Expires unless you stay active</dt><dd>{expires}</dd>
          </dl>
+         <h2>Your sessions</h2>
+         <ul class=\"devices\">{rows}</ul>
          <div class=\"actions\">
            <form method=\"post\" action=\"/logout\"><button id=\"logout\">Log out</button></form>
            <form method=\"post\" action=\"/logout-everywhere\"><button id=\"logout-everywhere\" class=\"secondary\">Log out everywhere</button></form>
@@ -294,6 +339,70 @@ async fn dashboard(session: Option<DbSession<UserSession>>) -> Response {
         expires = when(session.expires_at()),
     );
     page("Dashboard", &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct Device {
+    key: String,
+}
+
+/// "Sign out" on one row of "Your sessions": ends that session if it is one of the signed-in
+/// user's own. A key that is malformed or names somebody else's session ends nothing.
+async fn revoke_device(
+    State(app): State<App>,
+    session: DbSession<UserSession>,
+    Form(device): Form<Device>,
+) -> Response {
+    let Some(key) = SessionKey::from_hex(&device.key) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    match app
+        .sessions
+        .revoke_session_of(&session.user_id.to_string(), &key)
+        .await
+    {
+        Ok(_) => Redirect::to("/dashboard").into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// A short label for the device a login came from: its browser and system, as its
+/// `User-Agent` names them.
+fn device_label(headers: &HeaderMap) -> String {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|agent| agent.to_str().ok())
+        .unwrap_or_default();
+    let find = |names: &[(&'static str, &'static str)]| {
+        names
+            .iter()
+            .find(|(needle, _)| agent.contains(needle))
+            .map(|(_, name)| *name)
+    };
+    // Order matters: Edge and Chrome also say "Safari", and Android also says "Linux".
+    let browser = find(&[
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]);
+    let system = find(&[
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("Windows", "Windows"),
+        ("Mac OS", "macOS"),
+        ("Linux", "Linux"),
+    ]);
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(name), None) | (None, Some(name)) => name.to_owned(),
+        (None, None) => "Unknown device".to_owned(),
+    }
+}
+
+fn unix(seconds: i64) -> sessionkit::time::OffsetDateTime {
+    sessionkit::time::OffsetDateTime::from_unix_timestamp(seconds)
+        .unwrap_or(sessionkit::time::OffsetDateTime::UNIX_EPOCH)
 }
 
 /// deleteSession.
@@ -350,6 +459,12 @@ fn page(title: &str, body: &str) -> Html<String> {
   .error {{ background: #fff0f0; color: #a61e1e; padding: .6rem .8rem; border-radius: 8px; }}
   .footer {{ font-size: .9rem; color: #4a5468; }}
   dt {{ font-size: .8rem; color: #6b7488; }} dd {{ margin: 0 0 .7rem; }}
+  h2 {{ font-size: 1rem; margin: 1.4rem 0 .5rem; }}
+  .devices {{ list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }}
+  .device {{ display: flex; justify-content: space-between; align-items: center; padding: .5rem .7rem;
+            border: 1px solid #e3e7ef; border-radius: 8px; }}
+  .device small, .current {{ color: #6b7488; font-size: .8rem; }}
+  button.small {{ padding: .35rem .7rem; font-size: .85rem; }}
 </style></head>
 <body><main><h1>{title}</h1>{body}</main></body></html>"
     ))

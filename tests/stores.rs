@@ -103,7 +103,12 @@ impl<S: SessionStore> SessionStore for Counting<S> {
             .update(key, expected_version, user_id, payload, now)
             .await
     }
-    async fn extend(&self, key: &SessionKey, expires_at: i64, now: i64) -> Result<Option<i64>, Error> {
+    async fn extend(
+        &self,
+        key: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
         self.count();
         self.inner.extend(key, expires_at, now).await
     }
@@ -225,9 +230,7 @@ async fn the_cookie_seals_the_id_and_the_store_keeps_its_hash<S: SessionStore>(
     assert_ne!(record.key.to_hex(), ticket.sid);
 }
 
-async fn the_optimistic_check_needs_no_store<S: SessionStore>(
-    manager: &Manager<S>,
-) {
+async fn the_optimistic_check_needs_no_store<S: SessionStore>(manager: &Manager<S>) {
     let now = OffsetDateTime::now_utc();
     let cookie = manager
         .create_at(&account(&user("carol")), now)
@@ -248,9 +251,7 @@ async fn the_optimistic_check_needs_no_store<S: SessionStore>(
     assert_eq!(manager.store().calls.load(Ordering::SeqCst), before);
 }
 
-async fn refresh_slides_under_the_cap<S: SessionStore>(
-    manager: &Manager<S>,
-) {
+async fn refresh_slides_under_the_cap<S: SessionStore>(manager: &Manager<S>) {
     let start = OffsetDateTime::now_utc();
     let cookie = manager
         .create_at(&account(&user("dave")), start)
@@ -404,7 +405,10 @@ async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S)
         "exp <= now is expired"
     );
     assert_eq!(
-        store.update(&short.key, 1, None, "{}", now + 10).await.unwrap(),
+        store
+            .update(&short.key, 1, None, "{}", now + 10)
+            .await
+            .unwrap(),
         Updated::Gone,
         "an expired row cannot be rewritten"
     );
@@ -415,7 +419,10 @@ async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S)
     );
     let fresh = SessionKey::of(&user("fresh"));
     assert!(
-        !store.rotate(&short.key, &fresh, now + 500, now + 10).await.unwrap(),
+        !store
+            .rotate(&short.key, &fresh, now + 500, now + 10)
+            .await
+            .unwrap(),
         "an expired row cannot be moved"
     );
     assert!(store.load(&fresh, now).await.unwrap().is_none());

@@ -7,12 +7,11 @@ mod common;
 #[path = "support/app.rs"]
 mod app;
 
-use app::{APP_SECRET, RunningApp, Ticket};
+use app::{APP_SECRET, RunningApp};
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use sessionkit::time::{Duration, OffsetDateTime};
-use sessionkit::{Keys, Session};
 
 /// A browser-like client: keeps cookies, follows redirects.
 fn browser() -> Client {
@@ -164,12 +163,8 @@ async fn a_tampered_cookie_is_turned_away() {
 async fn an_expired_session_is_sent_to_login() {
     let app = RunningApp::start();
     let cookie = signed_up_cookie(&app, "grace@example.com").await;
-    let keys = Keys::new(APP_SECRET).unwrap();
     // The same session id, sealed as it was two hours ago: its exp has passed.
-    let ticket = Ticket::decrypt(&cookie, &keys).unwrap().into_inner();
-    let expired = ticket
-        .encrypt_at(&keys, OffsetDateTime::now_utc() - Duration::hours(2))
-        .unwrap();
+    let expired = reseal_ticket(&cookie, OffsetDateTime::now_utc() - Duration::hours(2));
     let response = raw()
         .get(app.at("/dashboard"))
         .header(COOKIE, format!("sid={expired}"))
@@ -250,4 +245,155 @@ async fn a_post_without_this_sites_origin_is_refused() {
     )
     .await;
     assert_eq!(own.status(), StatusCode::SEE_OTHER);
+}
+
+/// The app's cookie, `{sid, iat, exp}` sealed under the app's ticket key, re-sealed with its
+/// times moved to `at` (as if issued then), through the documented key derivation.
+pub fn reseal_ticket(cookie: &str, at: OffsetDateTime) -> String {
+    let key =
+        sessionkit::derive_ticket_key(APP_SECRET.as_bytes(), sessionkit::Algorithm::A256Gcm, "sid");
+    let mut claims = common::open_jwe(cookie, &key);
+    claims["iat"] = at.unix_timestamp().into();
+    claims["exp"] = (at.unix_timestamp() + 3600).into();
+    common::seal_jwe(&claims, &key)
+}
+
+/// A browser-like client that identifies as a given browser and system.
+fn device(user_agent: &str) -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .user_agent(user_agent)
+        .build()
+        .unwrap()
+}
+
+const FIREFOX_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+
+/// The store keys in the "Sign out" forms of a dashboard page.
+fn device_keys(page: &str) -> Vec<String> {
+    page.split("name=\"key\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn your_sessions_lists_each_device_and_signs_one_out() {
+    let app = RunningApp::start();
+    let (laptop, phone) = (device(FIREFOX_LINUX), device(SAFARI_IPHONE));
+    let email = "margaret@example.com";
+    post_form(&laptop, &app, "/signup", email, "correct horse battery").await;
+    post_form(&phone, &app, "/login", email, "correct horse battery").await;
+
+    let page = laptop
+        .get(app.at("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Your sessions"), "{page}");
+    assert!(
+        page.contains("Firefox on Linux") && page.contains("Safari on iPhone"),
+        "{page}"
+    );
+    assert_eq!(page.matches("this device").count(), 1);
+    let keys = device_keys(&page);
+    assert_eq!(keys.len(), 1, "one other device to sign out: {page}");
+
+    // Another user cannot sign the phone out with its key.
+    let mallory = browser();
+    post_form(
+        &mallory,
+        &app,
+        "/signup",
+        "mallory@example.com",
+        "correct horse battery",
+    )
+    .await;
+    let attempt = mallory
+        .post(app.at("/sessions/revoke"))
+        .header(ORIGIN, &app.url)
+        .form(&[("key", keys[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attempt.url().path(), "/dashboard");
+    let still = phone.get(app.at("/dashboard")).send().await.unwrap();
+    assert_eq!(
+        still.url().path(),
+        "/dashboard",
+        "the phone is still signed in"
+    );
+
+    // From the laptop, sign the phone out.
+    let signed_out = laptop
+        .post(app.at("/sessions/revoke"))
+        .header(ORIGIN, &app.url)
+        .form(&[("key", keys[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.url().path(), "/dashboard");
+    let page = signed_out.text().await.unwrap();
+    assert!(!page.contains("Safari on iPhone"), "{page}");
+    let phone_again = phone.get(app.at("/dashboard")).send().await.unwrap();
+    assert_eq!(phone_again.url().path(), "/login");
+    let laptop_again = laptop.get(app.at("/dashboard")).send().await.unwrap();
+    assert_eq!(laptop_again.url().path(), "/dashboard");
+
+    // A malformed key is a client error, not an outage.
+    let malformed = laptop
+        .post(app.at("/sessions/revoke"))
+        .header(ORIGIN, &app.url)
+        .form(&[("key", "not-a-key")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+}
+
+/// After "log out everywhere", a device still holding its (revoked) cookie reaches the login
+/// page at once, and the stale cookie is removed, instead of being sent to a dashboard that
+/// refuses it until the cookie expires.
+#[tokio::test]
+async fn after_logging_out_everywhere_the_login_page_is_reachable() {
+    let app = RunningApp::start();
+    let laptop = browser();
+    let email = "barbara@example.com";
+    post_form(&laptop, &app, "/signup", email, "correct horse battery").await;
+    let phone_cookie = {
+        let response = post_form(&raw(), &app, "/login", email, "correct horse battery").await;
+        common::set_cookie_value(response.headers()[SET_COOKIE].to_str().unwrap(), "sid")
+    };
+    laptop
+        .post(app.at("/logout-everywhere"))
+        .header(ORIGIN, &app.url)
+        .send()
+        .await
+        .unwrap();
+    let login = raw()
+        .get(app.at("/login"))
+        .header(COOKIE, format!("sid={phone_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK, "not sent to the dashboard");
+    let removal = login.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(
+        removal.starts_with("sid=;") && removal.contains("Max-Age=0"),
+        "{removal}"
+    );
+    // The dashboard, with the same stale cookie, goes to the login page too.
+    let dashboard = raw()
+        .get(app.at("/dashboard"))
+        .header(COOKIE, format!("sid={phone_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dashboard.status(), StatusCode::SEE_OTHER);
+    assert_eq!(dashboard.headers()[LOCATION], "/login");
 }

@@ -226,3 +226,115 @@ async fn the_database_guard_renews_through_the_store() {
     let response = app.oneshot(request(fresh.value())).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_rejected_database_cookie_is_removed_and_renewals_survive_other_cookies() {
+    use std::sync::Arc;
+
+    use sessionkit::{DbSession, MemoryStore, SessionManager, SetSession};
+
+    let manager = Arc::new(SessionManager::<Account, _>::new(
+        MemoryStore::new(),
+        keys(),
+    ));
+    let app = Router::new()
+        .route(
+            "/app",
+            get(|session: DbSession<Account>| async move { session.user_id.clone() }),
+        )
+        // A handler that sets a cookie of its own (a preference), not the session's.
+        .route(
+            "/app/theme",
+            get(|_: DbSession<Account>| async {
+                ([(header::SET_COOKIE, "theme=dark; Path=/")], "dark")
+            }),
+        )
+        // A handler that sets the session cookie itself: it wins over the renewal.
+        .route(
+            "/app/logout",
+            get(|| async { SetSession(Account::removal_cookie()) }),
+        )
+        .layer(SessionGuard::database(Arc::clone(&manager)).protect("/app"))
+        .with_state(Arc::clone(&manager));
+    let request = |path: &str, cookie: &str| {
+        Request::get(path)
+            .header(header::COOKIE, format!("sid={cookie}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let set_cookies = |response: &Response| -> Vec<String> {
+        response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|value| value.to_str().unwrap().to_owned())
+            .collect()
+    };
+    let account = Account {
+        user_id: "9".into(),
+    };
+    let now = OffsetDateTime::now_utc();
+
+    // Inside the renewal window, a handler's own cookie and the renewal both arrive.
+    let old = manager
+        .create_at(&account, now - Duration::minutes(50))
+        .await
+        .unwrap();
+    let response = app
+        .clone()
+        .oneshot(request("/app/theme", old.value()))
+        .await
+        .unwrap();
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|cookie| cookie.starts_with("theme=dark"))
+    );
+    let renewed = cookies
+        .iter()
+        .find(|cookie| cookie.starts_with("sid="))
+        .expect("the renewal was not dropped");
+    let renewed = set_cookie_value(renewed, "sid");
+    let row = manager.load(&format!("sid={renewed}")).await.unwrap();
+    assert!(row.expires_at() - now > Duration::minutes(55));
+
+    // A handler that sets the session cookie itself: only its cookie is sent.
+    let old = manager
+        .create_at(&account, now - Duration::minutes(50))
+        .await
+        .unwrap();
+    let response = app
+        .clone()
+        .oneshot(request("/app/logout", old.value()))
+        .await
+        .unwrap();
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert!(cookies[0].starts_with("sid=;"), "{cookies:?}");
+
+    // A revoked session's cookie is refused and removed.
+    let fresh = manager.create(&account).await.unwrap();
+    let session = manager
+        .load(&format!("sid={}", fresh.value()))
+        .await
+        .unwrap();
+    manager.revoke(&session).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(request("/app", fresh.value()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert!(cookies[0].starts_with("sid=;") && cookies[0].contains("Max-Age=0"));
+    // No cookie at all: the guard sends the request to log in and removes nothing.
+    let response = app
+        .oneshot(Request::get("/app/x").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+}

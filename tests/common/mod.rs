@@ -167,3 +167,25 @@ pub fn open_jwe(token: &str, key: &[u8]) -> serde_json::Value {
         .expect("the token opens under this key");
     serde_json::from_slice(&plain).expect("JSON claims")
 }
+
+/// Seals claims as a compact JWE (`dir`, `A256GCM`) under a raw content key, independently
+/// of sessionkit, with a fixed IV: for minting test tokens only.
+pub fn seal_jwe(claims: &serde_json::Value, key: &[u8]) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let header = b64(br#"{"alg":"dir","enc":"A256GCM"}"#);
+    let cipher = aes_gcm::Aes256Gcm::new_from_slice(key).expect("32-byte key");
+    let iv = [7u8; 12];
+    let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::from(iv);
+    let plain = claims.to_string();
+    let sealed = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plain.as_bytes(),
+                aad: header.as_bytes(),
+            },
+        )
+        .expect("encrypts");
+    let (ciphertext, tag) = sealed.split_at(sealed.len() - 16);
+    format!("{header}..{}.{}.{}", b64(&iv), b64(ciphertext), b64(tag))
+}

@@ -9,7 +9,12 @@ use super::*;
 async fn two_views<S: SessionStore>(
     manager: &Manager<S>,
     owner: &str,
-) -> (sessionkit::Cookie<'static>, DbSession<Account>, DbSession<Account>, OffsetDateTime) {
+) -> (
+    sessionkit::Cookie<'static>,
+    DbSession<Account>,
+    DbSession<Account>,
+    OffsetDateTime,
+) {
     let start = OffsetDateTime::now_utc() - Duration::minutes(40);
     let cookie = manager.create_at(&account(owner), start).await.unwrap();
     let now = OffsetDateTime::now_utc();
@@ -41,7 +46,11 @@ async fn a_refresh_after_an_update_keeps_the_update<S: SessionStore>(manager: &M
         ..account(&owner)
     };
     manager.update(&a, &demoted).await.unwrap();
-    let renewed = manager.refresh_at(&b, now).await.unwrap().expect("inside the window");
+    let renewed = manager
+        .refresh_at(&b, now)
+        .await
+        .unwrap()
+        .expect("inside the window");
     let reloaded = manager.load_at(&header(&renewed), now).await.unwrap();
     assert_eq!(reloaded.role, "demoted", "the refresh kept the update");
     assert!(reloaded.expires_at() > a.expires_at(), "and the renewal");
@@ -85,7 +94,11 @@ async fn a_stale_update_is_refused_not_applied<S: SessionStore>(manager: &Manage
 async fn an_update_never_moves_the_expiry_back<S: SessionStore>(manager: &Manager<S>) {
     let owner = user("expiry");
     let (_, a, b, now) = two_views(manager, &owner).await;
-    let renewed = manager.refresh_at(&b, now).await.unwrap().expect("inside the window");
+    let renewed = manager
+        .refresh_at(&b, now)
+        .await
+        .unwrap()
+        .expect("inside the window");
     let later = renewed.expires_datetime().unwrap();
     manager
         .update(
@@ -203,11 +216,21 @@ async fn a_changed_user_id_moves_the_session_to_the_new_user<S: SessionStore>(
 async fn modify_reapplies_on_top_of_the_latest_write<S: SessionStore>(manager: &Manager<S>) {
     let owner = user("modify");
     let (cookie, a, b, now) = two_views(manager, &owner).await;
-    manager.modify(&a, |payload| payload.counter += 1).await.unwrap();
-    let written = manager.modify(&b, |payload| payload.counter += 1).await.unwrap();
+    manager
+        .modify(&a, |payload| payload.counter += 1)
+        .await
+        .unwrap();
+    let written = manager
+        .modify(&b, |payload| payload.counter += 1)
+        .await
+        .unwrap();
     assert_eq!(written.counter, 2, "b's step landed on top of a's");
     assert_eq!(
-        manager.load_at(&header(&cookie), now).await.unwrap().counter,
+        manager
+            .load_at(&header(&cookie), now)
+            .await
+            .unwrap()
+            .counter,
         2
     );
 }
@@ -225,7 +248,10 @@ pub async fn a_hundred_modifies_lose_nothing<S: SessionStore + 'static>(store: S
                 loop {
                     // Eight attempts are plenty in practice; a hundred writers at once on
                     // one row is the worst case, so a task that runs out simply asks again.
-                    match manager.modify(&session, |payload| payload.counter += 1).await {
+                    match manager
+                        .modify(&session, |payload| payload.counter += 1)
+                        .await
+                    {
                         Ok(_) => return,
                         Err(Error::SessionChanged) => tokio::task::yield_now().await,
                         Err(other) => panic!("modify failed: {other:?}"),
@@ -283,10 +309,34 @@ pub async fn namespaces_keep_session_types_apart<S: SessionStore>(
     let key = manager.load_at(&header(&as_user), now).await.unwrap().key();
     let later = now.unix_timestamp() + 2 * 3600;
     let store = manager.store();
-    assert_eq!(store.purge_expired(admins.namespace(), later).await.unwrap(), 0);
-    assert!(store.load(&key, now.unix_timestamp()).await.unwrap().is_some());
-    assert!(store.purge_expired(manager.namespace(), later).await.unwrap() >= 1);
-    assert!(store.load(&key, now.unix_timestamp()).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .purge_expired(admins.namespace(), later)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .load(&key, now.unix_timestamp())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .purge_expired(manager.namespace(), later)
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert!(
+        store
+            .load(&key, now.unix_timestamp())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn your_devices<S: SessionStore>(manager: &Manager<S>) {
@@ -303,7 +353,9 @@ pub async fn your_devices<S: SessionStore>(manager: &Manager<S>) {
     let listed = manager.list_sessions(&owner).await.unwrap();
     let labels: Vec<_> = listed.iter().map(|info| info.label.as_deref()).collect();
     assert_eq!(labels.len(), 2);
-    assert!(labels.contains(&Some("Firefox on Linux")) && labels.contains(&Some("Safari on iPhone")));
+    assert!(
+        labels.contains(&Some("Firefox on Linux")) && labels.contains(&Some("Safari on iPhone"))
+    );
     let phone_session = manager.load(&header(&phone)).await.unwrap();
     assert_eq!(phone_session.label(), Some("Safari on iPhone"));
     let phone_info = listed
@@ -385,9 +437,7 @@ pub async fn bad_user_ids_are_client_errors<S: SessionStore>(manager: &Manager<S
 }
 
 /// The background purge reclaims expired rows, and stops once the manager is dropped.
-pub async fn the_purge_task_runs_until_the_manager_is_dropped<S: SessionStore + 'static>(
-    store: S,
-) {
+pub async fn the_purge_task_runs_until_the_manager_is_dropped<S: SessionStore + 'static>(store: S) {
     let manager = Arc::new(SessionManager::<Account, S>::new(store, keys()));
     // A row that expires a second from now. Asked about as of `now` afterwards, it stays
     // visible until something deletes it: the purge task (or, on Redis, Redis itself).

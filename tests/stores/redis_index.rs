@@ -18,10 +18,18 @@ pub async fn a_renewed_session_is_still_revoked(store: sessionkit::RedisStore) {
     let owner = user("renewed");
     let now = OffsetDateTime::now_utc();
     let cookie = manager
-        .create_at(&Quick { user_id: owner.clone() }, now - Duration::seconds(2))
+        .create_at(
+            &Quick {
+                user_id: owner.clone(),
+            },
+            now - Duration::seconds(2),
+        )
         .await
         .unwrap();
-    let session = manager.load(&format!("quick={}", cookie.value())).await.unwrap();
+    let session = manager
+        .load(&format!("quick={}", cookie.value()))
+        .await
+        .unwrap();
     let renewed = manager
         .refresh(&session)
         .await
@@ -55,13 +63,20 @@ pub async fn the_index_does_not_grow(store: sessionkit::RedisStore) {
     let past = OffsetDateTime::now_utc() - Duration::seconds(3);
     for _ in 0..50 {
         quick
-            .create_at(&Quick { user_id: owner.clone() }, past)
+            .create_at(
+                &Quick {
+                    user_id: owner.clone(),
+                },
+                past,
+            )
             .await
             .unwrap();
     }
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     quick
-        .create(&Quick { user_id: owner.clone() })
+        .create(&Quick {
+            user_id: owner.clone(),
+        })
         .await
         .unwrap();
     assert_eq!(store.user_index_len("quick", &owner).await.unwrap(), 1);

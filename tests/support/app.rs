@@ -6,19 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use serde::{Deserialize, Serialize};
-use sessionkit::Session;
-
 /// The secret the test server is started with, so that tests can mint cookies.
 pub const APP_SECRET: &str = "app-test-secret-0123456789-abcdefghijklm";
-
-/// What the app's cookie carries: its sealed session id. Same name and policy as the app's
-/// session type, so the same keys open it.
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "sid", ttl = "1h", secure = false)]
-pub struct Ticket {
-    pub sid: String,
-}
 
 /// The running example app; killed when dropped.
 pub struct RunningApp {

@@ -82,8 +82,18 @@ mod tests {
         );
         let key = SessionKey::of("abc");
         assert_eq!(SessionKey::from_hex(&key.to_hex()), Some(key));
-        assert_eq!(SessionKey::from_hex(&key.to_hex().to_uppercase()), Some(key));
-        for bad in ["", "ab", &"g".repeat(64), &"é".repeat(32), &"0".repeat(66), "+1"] {
+        assert_eq!(
+            SessionKey::from_hex(&key.to_hex().to_uppercase()),
+            Some(key)
+        );
+        for bad in [
+            "",
+            "ab",
+            &"g".repeat(64),
+            &"é".repeat(32),
+            &"0".repeat(66),
+            "+1",
+        ] {
             assert_eq!(SessionKey::from_hex(bad), None, "{bad}");
         }
     }

@@ -456,7 +456,11 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         let key = SessionKey::of(&sid);
         let expires_at = self.expiry(session.created_at, now);
         let cookie = self.cookie(&sid, now, expires_at)?;
-        match self.store.rotate(&session.key, &key, expires_at, now).await? {
+        match self
+            .store
+            .rotate(&session.key, &key, expires_at, now)
+            .await?
+        {
             true => Ok(cookie),
             false => Err(Error::SessionNotFound),
         }

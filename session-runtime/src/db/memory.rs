@@ -80,7 +80,11 @@ impl Inner {
 impl Inner {
     /// The live record at `key`; an expired one is dropped on the way.
     fn live(&mut self, key: &SessionKey, now: i64) -> Option<&mut Record> {
-        if self.records.get(key).is_some_and(|record| record.expires_at <= now) {
+        if self
+            .records
+            .get(key)
+            .is_some_and(|record| record.expires_at <= now)
+        {
             self.records.remove(key);
         }
         self.records.get_mut(key)
@@ -130,7 +134,12 @@ impl SessionStore for MemoryStore {
         Ok(Updated::Done(stored.version))
     }
 
-    async fn extend(&self, key: &SessionKey, expires_at: i64, now: i64) -> Result<Option<i64>, Error> {
+    async fn extend(
+        &self,
+        key: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
         let mut inner = self.lock();
         Ok(inner.live(key, now).map(|stored| {
             stored.expires_at = stored.expires_at.max(expires_at);
@@ -171,7 +180,9 @@ impl SessionStore for MemoryStore {
     async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
         let mut inner = self.lock();
         let before = inner.records.len();
-        inner.records.retain(|_, record| !record.belongs_to(namespace, user_id));
+        inner
+            .records
+            .retain(|_, record| !record.belongs_to(namespace, user_id));
         Ok((before - inner.records.len()) as u64)
     }
 

@@ -30,5 +30,5 @@ pub use self::postgres::PostgresStore;
 pub use self::redis::RedisStore;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteStore;
-pub use self::validate::{MAX_LABEL_CHARS, MAX_USER_ID_LEN};
 pub use self::store::{Record, SessionInfo, SessionStore, StoreError, StoreErrorKind, Updated};
+pub use self::validate::{MAX_LABEL_CHARS, MAX_USER_ID_LEN};

@@ -329,7 +329,12 @@ impl SessionStore for RedisStore {
         })
     }
 
-    async fn extend(&self, key: &SessionKey, expires_at: i64, now: i64) -> Result<Option<i64>, Error> {
+    async fn extend(
+        &self,
+        key: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
         let extended: i64 = self
             .invoke(
                 scripts()
@@ -481,7 +486,9 @@ impl SessionStore for RedisStore {
                     let expired = value
                         .as_deref()
                         .and_then(|value| serde_json::from_str::<Stored>(value).ok())
-                        .is_some_and(|stored| stored.namespace == namespace && stored.expires_at <= now);
+                        .is_some_and(|stored| {
+                            stored.namespace == namespace && stored.expires_at <= now
+                        });
                     let member = key.rsplit(':').next().and_then(SessionKey::from_hex);
                     if let (true, Some(member)) = (expired, member) {
                         purged += u64::from(self.delete(&member).await?);

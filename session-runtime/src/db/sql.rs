@@ -152,7 +152,9 @@ macro_rules! sql_store {
                     .await
                     .map_err($crate::db::sql::write_error)?;
                 if let Some(version) = written {
-                    return Ok($crate::db::Updated::Done($crate::db::sql::version(version)?));
+                    return Ok($crate::db::Updated::Done($crate::db::sql::version(
+                        version,
+                    )?));
                 }
                 // Nothing was written; only the reason is left to find out.
                 let live: Option<i64> = sqlx::query_scalar($statements.version)

@@ -18,7 +18,9 @@ pub(crate) fn user_id(user_id: &str) -> Result<(), Error> {
         return Err(Error::InvalidInput("the user id is longer than 256 bytes"));
     }
     if user_id.chars().any(char::is_control) {
-        return Err(Error::InvalidInput("the user id contains a control character"));
+        return Err(Error::InvalidInput(
+            "the user id contains a control character",
+        ));
     }
     Ok(())
 }
@@ -26,10 +28,14 @@ pub(crate) fn user_id(user_id: &str) -> Result<(), Error> {
 /// A device label: at most 100 characters, no control characters.
 pub(crate) fn label(label: &str) -> Result<(), Error> {
     if label.chars().count() > MAX_LABEL_CHARS {
-        return Err(Error::InvalidInput("the label is longer than 100 characters"));
+        return Err(Error::InvalidInput(
+            "the label is longer than 100 characters",
+        ));
     }
     if label.chars().any(char::is_control) {
-        return Err(Error::InvalidInput("the label contains a control character"));
+        return Err(Error::InvalidInput(
+            "the label contains a control character",
+        ));
     }
     Ok(())
 }
@@ -43,7 +49,10 @@ mod tests {
         assert!(user_id("alice@example.com").is_ok());
         assert!(user_id(&"x".repeat(256)).is_ok());
         for bad in ["", "a\0b", "a\nb", "\u{7f}"] {
-            assert!(matches!(user_id(bad), Err(Error::InvalidInput(_))), "{bad:?}");
+            assert!(
+                matches!(user_id(bad), Err(Error::InvalidInput(_))),
+                "{bad:?}"
+            );
         }
         assert!(user_id(&"x".repeat(257)).is_err());
     }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cookie::Cookie;
 
 use super::cookie_header;
+use crate::cookies::removal_cookie;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
 use crate::keys::Keys;
@@ -18,15 +20,35 @@ use crate::verified::Verified;
 /// The rejection of a request without a valid session: `401 Unauthorized` with a body that
 /// says nothing about why (missing, expired, tampered and revoked all look alike), or `503`
 /// when the session store is down.
+///
+/// When the request did present a session cookie and it will never be accepted (revoked,
+/// expired, tampered), the `401` also removes it, so that the guard's optimistic check and
+/// the browser stop believing in it.
 #[derive(Debug)]
 pub struct Unauthorized {
     store_failed: bool,
+    clear: Option<Cookie<'static>>,
 }
 
 impl From<Error> for Unauthorized {
     fn from(err: Error) -> Self {
         Unauthorized {
             store_failed: matches!(err, Error::Store(_)),
+            clear: None,
+        }
+    }
+}
+
+impl Unauthorized {
+    /// The rejection of session type `T` for `err`, removing a cookie that is dead for good.
+    fn of<T: Session>(err: Error) -> Unauthorized {
+        let dead = !matches!(
+            err,
+            Error::Missing | Error::DuplicateCookie { .. } | Error::Store(_)
+        );
+        Unauthorized {
+            clear: dead.then(|| removal_cookie(&T::CONFIG)),
+            ..Unauthorized::from(err)
         }
     }
 }
@@ -37,7 +59,14 @@ impl IntoResponse for Unauthorized {
             true => (StatusCode::SERVICE_UNAVAILABLE, "service unavailable"),
             false => (StatusCode::UNAUTHORIZED, "unauthorized"),
         };
-        (status, [(header::CACHE_CONTROL, "no-store")], body).into_response()
+        let mut response = (status, [(header::CACHE_CONTROL, "no-store")], body).into_response();
+        let removal = self
+            .clear
+            .and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok());
+        if let Some(removal) = removal {
+            response.headers_mut().append(header::SET_COOKIE, removal);
+        }
+        response
     }
 }
 
@@ -51,10 +80,8 @@ where
     type Rejection = Unauthorized;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Unauthorized> {
-        Ok(T::from_cookie_header(
-            &cookie_header(&parts.headers),
-            &Keys::from_ref(state),
-        )?)
+        T::from_cookie_header(&cookie_header(&parts.headers), &Keys::from_ref(state))
+            .map_err(Unauthorized::of::<T>)
     }
 }
 
@@ -105,10 +132,11 @@ where
     type Rejection = Unauthorized;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Unauthorized> {
-        Ok(state
+        state
             .sessions()
             .load(&cookie_header(&parts.headers))
-            .await?)
+            .await
+            .map_err(Unauthorized::of::<T>)
     }
 }
 

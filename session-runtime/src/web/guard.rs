@@ -17,24 +17,32 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::cookie_header;
+use crate::cookies::removal_cookie;
 use crate::db::{SessionManager, SessionStore};
+use crate::error::Error;
 use crate::keys::Keys;
 use crate::route::{Access, Rules};
 use crate::session::Session;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What the cookie says, without the database.
+/// What the guard learned about the request's session.
 #[derive(Default)]
 struct Checked {
     signed_in: bool,
     /// The re-issued cookie, when the session was inside its renewal window.
     renewed: Option<Cookie<'static>>,
+    /// The removal cookie, when the cookie names a session the store no longer has: the
+    /// browser must stop presenting it, or the optimistic check keeps believing it.
+    clear: Option<Cookie<'static>>,
 }
 
 /// The check behind the guard, for stateless or database sessions.
 trait Checker: Send + Sync {
-    fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked>;
+    /// Checks the `Cookie:` header for a request under `access`.
+    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked>;
+    /// The session cookie's name.
+    fn cookie_name(&self) -> &'static str;
 }
 
 struct Stateless<T> {
@@ -43,7 +51,11 @@ struct Stateless<T> {
 }
 
 impl<T: Session + Send + Sync> Checker for Stateless<T> {
-    fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked> {
+    fn cookie_name(&self) -> &'static str {
+        T::CONFIG.cookie_name
+    }
+
+    fn check<'a>(&'a self, header: &'a str, _: Access) -> BoxFuture<'a, Checked> {
         Box::pin(async move {
             let Ok(session) = T::from_cookie_header(header, &self.keys) else {
                 return Checked::default();
@@ -62,6 +74,7 @@ impl<T: Session + Send + Sync> Checker for Stateless<T> {
             Checked {
                 signed_in: true,
                 renewed,
+                clear: None,
             }
         })
     }
@@ -72,22 +85,46 @@ struct Database<T, S> {
 }
 
 impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
-    fn check<'a>(&'a self, header: &'a str) -> BoxFuture<'a, Checked> {
+    fn cookie_name(&self) -> &'static str {
+        T::CONFIG.cookie_name
+    }
+
+    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked> {
         Box::pin(async move {
             // The seal and expiry only: the optimistic check, no database.
             let Ok(expires_at) = self.manager.check_cookie(header) else {
                 return Checked::default();
             };
-            let mut renewed = None;
-            // Renewal writes, so it needs the row; it happens at most once a window.
-            if expires_at - OffsetDateTime::now_utc() < T::CONFIG.renew_within() {
-                if let Ok(session) = self.manager.load(header).await {
-                    renewed = self.manager.refresh(&session).await.ok().flatten();
-                }
+            let renew = expires_at - OffsetDateTime::now_utc() < T::CONFIG.renew_within();
+            // The row is read only where the optimistic answer is not enough: to renew (at
+            // most once a window), and on public-only pages, where believing a revoked
+            // session would send the user away from the login page until the cookie
+            // expired.
+            if !renew && access != Access::PublicOnly {
+                return Checked {
+                    signed_in: true,
+                    ..Checked::default()
+                };
             }
-            Checked {
-                signed_in: true,
-                renewed,
+            match self.manager.load(header).await {
+                Ok(session) => Checked {
+                    signed_in: true,
+                    renewed: match renew {
+                        true => self.manager.refresh(&session).await.ok().flatten(),
+                        false => None,
+                    },
+                    clear: None,
+                },
+                Err(Error::SessionNotFound) => Checked {
+                    clear: Some(removal_cookie(&T::CONFIG)),
+                    ..Checked::default()
+                },
+                // The store is down: keep the optimistic answer; the handler's extractor
+                // reports the outage.
+                Err(_) => Checked {
+                    signed_in: true,
+                    ..Checked::default()
+                },
             }
         })
     }
@@ -231,20 +268,21 @@ where
                 }
             };
             let header = cookie_header(request.headers());
-            let checked = guard.checker.check(&header).await;
+            let checked = guard.checker.check(&header, access).await;
             if !checked.signed_in && access == Access::Protected {
-                return Ok(no_store(Redirect::to(&guard.login_path).into_response()));
+                let mut response = Redirect::to(&guard.login_path).into_response();
+                set_cookie(&mut response, checked.clear);
+                return Ok(no_store(response));
             }
             if checked.signed_in && access == Access::PublicOnly {
                 return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
             }
             let mut response = inner.call(request).await?;
-            // A handler that set the cookie itself (log in, log out) wins over the renewal.
-            let handler_set_cookie = response.headers().contains_key(SET_COOKIE);
-            if let (Some(renewed), false) = (checked.renewed, handler_set_cookie) {
-                if let Ok(value) = HeaderValue::from_str(&renewed.to_string()) {
-                    response.headers_mut().append(SET_COOKIE, value);
-                }
+            // A handler that set the session cookie itself (log in, log out, regenerate)
+            // wins over the renewal and the removal. Cookies of other names do not: the
+            // renewed row must reach the browser, or it outlives the browser's cookie.
+            if !sets_cookie(&response, guard.checker.cookie_name()) {
+                set_cookie(&mut response, checked.renewed.or(checked.clear));
             }
             // A response that sets a cookie must never be replayed to someone else from a
             // cache, and neither may a protected page, which shows one user's data.
@@ -254,6 +292,23 @@ where
             Ok(response)
         })
     }
+}
+
+fn set_cookie(response: &mut Response, cookie: Option<Cookie<'static>>) {
+    if let Some(value) = cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok()) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}
+
+/// Whether the response already sets the cookie `name`.
+fn sets_cookie(response: &Response, name: &str) -> bool {
+    response.headers().get_all(SET_COOKIE).iter().any(|value| {
+        value
+            .to_str()
+            .ok()
+            .and_then(|value| value.split_once('='))
+            .is_some_and(|(set, _)| set.trim() == name)
+    })
 }
 
 fn no_store(mut response: Response) -> Response {
