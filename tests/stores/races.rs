@@ -425,6 +425,29 @@ pub async fn bad_user_ids_are_client_errors<S: SessionStore>(manager: &Manager<S
         before,
         "refused before reaching the store"
     );
+    // Handed straight to the store, bad input is stored or refused as data, never reported
+    // as an outage (PostgreSQL used to answer a NUL byte with `Unavailable`).
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let record = Record {
+        key: SessionKey::of(&user("nul")),
+        namespace: manager.namespace().into(),
+        user_id: Some("nul\0byte".into()),
+        payload: "{}".into(),
+        created_at: now,
+        expires_at: now + 60,
+        version: 1,
+        label: None,
+    };
+    match manager.store().create(&record).await {
+        Ok(()) => {
+            manager.store().delete(&record.key).await.unwrap();
+        }
+        Err(Error::Store(err)) => {
+            eprintln!("the store refused a NUL user id: {err}");
+            assert_eq!(err.kind, StoreErrorKind::Rejected, "{err}")
+        }
+        Err(other) => panic!("unexpected {other:?}"),
+    }
     // An update that would file the session under a bad id is refused the same way.
     let owner = user("update-bad");
     let cookie = manager.create(&account(&owner)).await.unwrap();
