@@ -99,14 +99,18 @@
 //! derive refuses it), and do not use `#[serde(deny_unknown_fields)]`
 //! (the derive rejects it).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub use sessionkit_macros::Session;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use sessionkit_runtime::db::PostgresStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use sessionkit_runtime::db::RedisStore;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sessionkit_runtime::db::SqliteStore;
 pub use sessionkit_runtime::db::{
     DbSession, MAX_LABEL_CHARS, MAX_USER_ID_LEN, MemoryStore, Record, SessionInfo, SessionKey,
@@ -115,8 +119,10 @@ pub use sessionkit_runtime::db::{
 /// axum integration (feature `axum`): extractors, [`SetSession`] and the [`SessionGuard`]
 /// layer.
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::web;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::web::{HasSessions, SessionGuard, SetSession, Unauthorized};
 pub use sessionkit_runtime::{
     AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,

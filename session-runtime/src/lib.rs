@@ -4,6 +4,7 @@
 //! Use it through the `sessionkit` crate. Everything here is ordinary Rust that the
 //! `#[derive(Session)]` macro only configures.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod claims;
@@ -19,6 +20,7 @@ mod split;
 mod token;
 mod verified;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod web;
 
 pub use crate::claims::AUTH_TIME;

@@ -468,6 +468,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
 }
 
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<T, S> SessionManager<T, S>
 where
     T: Session + Send + Sync + 'static,

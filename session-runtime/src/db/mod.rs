@@ -25,10 +25,13 @@ pub use self::id::SessionKey;
 pub use self::manager::{DbSession, SessionManager};
 pub use self::memory::MemoryStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use self::postgres::PostgresStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisStore;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use self::sqlite::SqliteStore;
 pub use self::store::{Record, SessionInfo, SessionStore, StoreError, StoreErrorKind, Updated};
 pub use self::validate::{MAX_LABEL_CHARS, MAX_USER_ID_LEN};
