@@ -226,6 +226,21 @@ fn string(meta: &ParseNestedMeta, key: &str) -> syn::Result<Spanned<String>> {
 }
 
 fn duration(meta: &ParseNestedMeta, key: &str) -> syn::Result<Spanned<u64>> {
+    // A bare number has no unit; say which string would be meant.
+    let fork = meta.input.fork();
+    if fork.parse::<Token![=]>().is_ok() {
+        if let Ok(Lit::Int(number)) = fork.parse::<Lit>() {
+            let _ = meta.value()?.parse::<Lit>()?;
+            return Err(syn::Error::new(
+                number.span(),
+                format!(
+                    "expected `{key}` to be a string with a unit; did you mean \
+                     `{key} = \"{digits}s\"`? (units s m h d w, as in \"1h30m\")",
+                    digits = number.base10_digits()
+                ),
+            ));
+        }
+    }
     let lit = lit_str(meta, key)?;
     let seconds = duration::parse_seconds(&lit.value())
         .map_err(|message| syn::Error::new(lit.span(), format!("invalid `{key}`: {message}")))?;

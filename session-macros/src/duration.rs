@@ -14,6 +14,55 @@ const UNITS: [(char, u64); 5] = [
 /// The units are `s m h d w`. Each unit may appear once, largest first, so that a typo
 /// such as `"1m1h"` is caught rather than silently summed.
 pub fn parse_seconds(text: &str) -> Result<u64, String> {
+    strict(text).map_err(|message| match suggestion(text) {
+        Some(better) => format!(
+            "\"{text}\" is not a duration sessionkit reads; did you mean \"{better}\"? \
+             (units s m h d w, as in \"1h30m\")"
+        ),
+        None => message,
+    })
+}
+
+/// The words people write for each unit.
+const WORDS: [(char, &[&str]); 5] = [
+    ('w', &["w", "wk", "wks", "week", "weeks"]),
+    ('d', &["d", "day", "days"]),
+    ('h', &["h", "hr", "hrs", "hour", "hours"]),
+    ('m', &["m", "min", "mins", "minute", "minutes"]),
+    ('s', &["s", "sec", "secs", "second", "seconds"]),
+];
+
+/// The compact spelling of a duration written in words ("7 days", "1 hour 30 minutes",
+/// "7days"), if that is what the text is.
+fn suggestion(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return None;
+        }
+        let (number, after) = rest.split_at(digits);
+        let after = after.trim_start();
+        let letters = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        let (word, after) = after.split_at(letters);
+        let word = word.to_ascii_lowercase();
+        let unit = WORDS
+            .iter()
+            .find(|(_, words)| words.contains(&word.as_str()))
+            .map(|(unit, _)| *unit)?;
+        out.push_str(number);
+        out.push(unit);
+        rest = after.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        rest = rest.strip_prefix("and ").unwrap_or(rest);
+    }
+    (out != text).then_some(out)
+}
+
+fn strict(text: &str) -> Result<u64, String> {
     if text.is_empty() {
         return Err(
             "expected a duration such as \"7d\", \"12h\" or \"1h30m\", found an empty string"
@@ -67,7 +116,28 @@ pub fn parse_seconds(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_seconds;
+    use super::{parse_seconds, suggestion};
+
+    #[test]
+    fn words_get_a_suggestion() {
+        assert_eq!(suggestion("7 days").as_deref(), Some("7d"));
+        assert_eq!(suggestion("7days").as_deref(), Some("7d"));
+        assert_eq!(suggestion("1 hour").as_deref(), Some("1h"));
+        assert_eq!(suggestion("1 hour 30 minutes").as_deref(), Some("1h30m"));
+        assert_eq!(suggestion("2 Weeks").as_deref(), Some("2w"));
+        assert_eq!(suggestion("7d"), None);
+        assert_eq!(suggestion("seven days"), None);
+        assert!(
+            parse_seconds("7 days")
+                .unwrap_err()
+                .contains("did you mean \"7d\"?")
+        );
+        assert!(
+            parse_seconds("7days")
+                .unwrap_err()
+                .contains("did you mean \"7d\"?")
+        );
+    }
 
     #[test]
     fn single_units() {

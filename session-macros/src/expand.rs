@@ -16,6 +16,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     check_shape(input, &mut errors);
     let user_id = field::user_id_field(input, &mut errors);
     check_serde_attrs(input, &mut errors);
+    check_owned(input, &mut errors);
     crate::reserved::check(input, &mut errors);
     let attrs = Attrs::parse(&input.attrs, &mut errors);
     valid::check(&attrs, &mut errors);
@@ -70,6 +71,14 @@ fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
         };
         for token in list.tokens.clone() {
             if let TokenTree::Ident(ident) = token {
+                if ident == "transparent" {
+                    errors.push(syn::Error::new(
+                        ident.span(),
+                        "`#[serde(transparent)]` cannot be used on a session: the token's claims \
+                         are a JSON object that holds `iat` and `exp` beside the fields, so the \
+                         payload must serialize as an object of named fields",
+                    ));
+                }
                 if ident == "deny_unknown_fields" {
                     errors.push(syn::Error::new(
                         ident.span(),
@@ -79,6 +88,20 @@ fn check_serde_attrs(input: &DeriveInput, errors: &mut Errors) {
                 }
             }
         }
+    }
+}
+
+/// A session is deserialized from a token that does not outlive the call, and is kept in
+/// `Verified` and `DbSession` after it, so it cannot borrow: a lifetime parameter would only
+/// fail later, where the session is used, with "Deserialize is not general enough".
+fn check_owned(input: &DeriveInput, errors: &mut Errors) {
+    if let Some(lifetime) = input.generics.lifetimes().next() {
+        errors.push(syn::Error::new_spanned(
+            &lifetime.lifetime,
+            "a session owns its data: it outlives the token it was read from, so it cannot \
+             borrow; use owned types (`String` for `&str`, `Vec<T>` for `&[T]`) and drop the \
+             lifetime parameter",
+        ));
     }
 }
 
@@ -133,10 +156,13 @@ fn generate(
     ];
     let setters = setters.into_iter().flatten();
     let config = quote!(#private::SessionConfig::DEFAULT #(#setters)*);
-    let user_id = user_id.and_then(|field| field.ident.as_ref()).map(|name| {
+    let user_id = user_id.and_then(|field| Some((field.ident.as_ref()?, &field.ty))).map(|(name, ty)| {
+        // Spanned at the field's type, so that a type that cannot be a user id is reported
+        // there, with the `UserId` bound's message.
+        let call = quote_spanned!(syn::spanned::Spanned::span(ty)=> #private::user_id_text::<_, #ty>(&self.#name));
         quote! {
             fn session_user_id(&self) -> ::core::option::Option<#private::String> {
-                ::core::option::Option::Some(#private::ToString::to_string(&self.#name))
+                #call
             }
         }
     });

@@ -1,14 +1,10 @@
-//! `#[session(...)]` on fields: only `user_id`, on at most one field of a supported type.
+//! `#[session(...)]` on fields: only `user_id`, on at most one field. Its type is checked by
+//! the compiler through the runtime's `UserId` bound, not here by its spelling, so aliases,
+//! newtypes and `Option`s work and a wrong type is reported at the field.
 
-use syn::{Data, DeriveInput, Field, Type};
+use syn::{Data, DeriveInput, Field};
 
 use crate::fallback::Errors;
-
-/// The field types a user id can have: stored as text, so anything with a plain,
-/// unambiguous `Display`.
-const USER_ID_TYPES: &[&str] = &[
-    "String", "u16", "u32", "u64", "u128", "usize", "i16", "i32", "i64", "i128", "isize", "Uuid",
-];
 
 /// Finds the field marked `#[session(user_id)]`, reporting misuse.
 pub fn user_id_field<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<&'a Field> {
@@ -47,31 +43,10 @@ pub fn user_id_field<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<
                     "only one field can be `#[session(user_id)]`: it names the user whose \
                      sessions \"log out everywhere\" ends",
                 ));
-            } else if !supported(&field.ty) {
-                errors.push(syn::Error::new_spanned(
-                    &field.ty,
-                    format!(
-                        "`#[session(user_id)]` needs a field of type {}; it is stored as text in \
-                         an indexed column",
-                        USER_ID_TYPES
-                            .iter()
-                            .map(|t| format!("`{t}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
             } else {
                 found = Some(field);
             }
         }
     }
     found
-}
-
-fn supported(ty: &Type) -> bool {
-    let Type::Path(path) = ty else { return false };
-    path.qself.is_none()
-        && path.path.segments.last().is_some_and(|segment| {
-            segment.arguments.is_empty() && USER_ID_TYPES.iter().any(|name| segment.ident == name)
-        })
 }

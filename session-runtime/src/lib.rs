@@ -18,6 +18,7 @@ pub mod route;
 mod session;
 mod split;
 mod token;
+mod user_id;
 mod verified;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
@@ -32,6 +33,7 @@ pub use crate::keys::{
     derive_signing_key, derive_ticket_key,
 };
 pub use crate::session::Session;
+pub use crate::user_id::{Optional, Shown, UserId, user_id_text};
 pub use crate::verified::Verified;
 pub use ::cookie;
 pub use ::cookie::Cookie;
