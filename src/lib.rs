@@ -123,7 +123,7 @@ pub use sessionkit_runtime::db::{
 pub use sessionkit_runtime::web;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::web::{HasSessions, SessionGuard, SetSession, Unauthorized};
+pub use sessionkit_runtime::web::{HasSessions, Rejection, SessionGuard, SetSession, Unauthorized};
 pub use sessionkit_runtime::{
     AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,
     Keys, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, Verified, cookie,

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::FromRef;
 use axum::http::{Request, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::{GuideSession, guide, keys, set_cookie_value};
 use http_body_util::BodyExt;
@@ -337,4 +337,141 @@ async fn a_rejected_database_cookie_is_removed_and_renewals_survive_other_cookie
         .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(response.headers().get(header::SET_COOKIE).is_none());
+}
+
+/// The guard hands what it verified to the extractors, so a request is verified once: shown
+/// here by giving the extractors' state keys that could not open the cookie at all.
+#[tokio::test]
+async fn the_guard_hands_its_verification_to_the_extractors() {
+    use std::sync::Arc;
+
+    use axum::Extension;
+    use sessionkit::{DbSession, MemoryStore, SessionManager};
+
+    // Stateless: the guard holds the real keys, the state another secret.
+    let app = Router::new()
+        .route(
+            "/app/me",
+            get(|session: Verified<GuideSession>| async move { session.user_id.clone() }),
+        )
+        .route(
+            "/app/peek",
+            get(
+                |Extension(session): Extension<Arc<Verified<GuideSession>>>| async move {
+                    format!("middleware sees {}", session.user_id)
+                },
+            ),
+        )
+        .layer(SessionGuard::stateless::<GuideSession>(keys()).protect("/app"))
+        .with_state(State {
+            keys: common::other_keys(),
+        });
+    let token = guide("ada").encrypt(&keys()).unwrap();
+    let request = |path: &str| {
+        Request::get(path)
+            .header(header::COOKIE, format!("session={token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let response = app.clone().oneshot(request("/app/me")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body(response).await, "ada");
+    let response = app.oneshot(request("/app/peek")).await.unwrap();
+    assert_eq!(body(response).await, "middleware sees ada");
+
+    // Database: the guard's manager seals with the real keys; the state's manager, on the
+    // same store, with another secret. The row is still read (revocation must be seen).
+    let store = Arc::new(MemoryStore::new());
+    let sealing = Arc::new(SessionManager::<Account, _>::new(
+        Arc::clone(&store),
+        keys(),
+    ));
+    let state = Arc::new(SessionManager::<Account, _>::new(
+        Arc::clone(&store),
+        common::other_keys(),
+    ));
+    let app = Router::new()
+        .route(
+            "/app",
+            get(|session: DbSession<Account>| async move { session.user_id.clone() }),
+        )
+        .layer(SessionGuard::database(Arc::clone(&sealing)).protect("/app"))
+        .with_state(state);
+    let cookie = sealing
+        .create(&Account {
+            user_id: "11".into(),
+        })
+        .await
+        .unwrap();
+    let request = || {
+        Request::get("/app")
+            .header(header::COOKIE, format!("sid={}", cookie.value()))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let response = app.clone().oneshot(request()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body(response).await, "11");
+    let session = sealing
+        .load(&format!("sid={}", cookie.value()))
+        .await
+        .unwrap();
+    sealing.revoke(&session).await.unwrap();
+    let response = app.oneshot(request()).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "the row is checked"
+    );
+}
+
+#[tokio::test]
+async fn the_rejection_is_configurable() {
+    use sessionkit::Rejection;
+
+    let app = |rejection: Rejection| {
+        Router::new()
+            .route(
+                "/app/me",
+                get(|session: Verified<GuideSession>| async move { session.user_id.clone() }),
+            )
+            .route(
+                "/open/me",
+                get(|session: Verified<GuideSession>| async move { session.user_id.clone() }),
+            )
+            .layer(
+                SessionGuard::stateless::<GuideSession>(keys())
+                    .protect("/app")
+                    .login_path("/signin")
+                    .on_rejection(rejection),
+            )
+            .with_state(State { keys: keys() })
+    };
+    let get_path = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+
+    // An API: 401 from the guard instead of a redirect.
+    let response = app(Rejection::Unauthorized)
+        .oneshot(get_path("/app/me"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+
+    // Pages: the extractor on an unguarded path redirects to the login path too.
+    let response = app(Rejection::Login)
+        .oneshot(get_path("/open/me"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/signin");
+
+    // The application's own page, from the guard and from the extractor alike.
+    let own = || {
+        Rejection::custom(|| (StatusCode::FORBIDDEN, "please sign in to continue").into_response())
+    };
+    for path in ["/app/me", "/open/me"] {
+        let response = app(own()).oneshot(get_path(path)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(body(response).await, "please sign in to continue");
+    }
 }

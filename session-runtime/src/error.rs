@@ -112,6 +112,36 @@ pub enum Error {
     Random,
 }
 
+impl Error {
+    /// A short, stable name of the cause (`"expired"`, `"signature"`, `"session-not-found"`,
+    /// ...), for logs and metrics. It never carries data from the request.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            Error::Missing => "missing",
+            Error::Malformed(_) => "malformed",
+            Error::Algorithm { .. } => "algorithm",
+            Error::CriticalHeader => "critical-header",
+            Error::UnknownKey => "unknown-key",
+            Error::Signature => "signature",
+            Error::Decryption => "decryption",
+            Error::Expired { .. } => "expired",
+            Error::NotYetValid { .. } => "not-yet-valid",
+            Error::Claims(_) => "claims",
+            Error::Payload(_) => "payload",
+            Error::Serialize(_) => "serialize",
+            Error::KeyTooShort { .. } => "key-too-short",
+            Error::Env { .. } => "env",
+            Error::TooLarge { .. } => "too-large",
+            Error::DuplicateCookie { .. } => "duplicate-cookie",
+            Error::SessionNotFound => "session-not-found",
+            Error::SessionChanged => "session-changed",
+            Error::InvalidInput(_) => "invalid-input",
+            Error::Store(_) => "store",
+            Error::Random => "random",
+        }
+    }
+}
+
 /// What is wrong with the environment variable behind [`Error::Env`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

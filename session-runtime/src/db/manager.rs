@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use cookie::Cookie;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use super::id::new_session_id;
 use super::validate;
@@ -116,6 +117,25 @@ impl<T> fmt::Debug for DbSession<T> {
     }
 }
 
+/// A ticket of session type `T` whose seal and expiry were checked: the session id, kept
+/// secret, and the ticket's expiry. Only this crate can make one, so a request extension of
+/// this type can only come from the guard.
+pub(crate) struct OpenedTicket<T> {
+    sid: zeroize::Zeroizing<String>,
+    pub(crate) expires_at: OffsetDateTime,
+    session_type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for OpenedTicket<T> {
+    fn clone(&self) -> Self {
+        OpenedTicket {
+            sid: self.sid.clone(),
+            expires_at: self.expires_at,
+            session_type: PhantomData,
+        }
+    }
+}
+
 /// How many times [`SessionManager::modify`] reloads and retries when another request
 /// wrote the session in between.
 const MODIFY_ATTEMPTS: usize = 8;
@@ -139,6 +159,12 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// one store only ever see their own rows.
     pub fn namespace(&self) -> &'static str {
         T::CONFIG.cookie_name
+    }
+
+    /// Each store call runs in a `debug` span named for the operation and the namespace, so
+    /// that a slow or failing store shows up in traces. No span carries an id or a payload.
+    fn span(&self, op: &'static str) -> tracing::Span {
+        tracing::debug_span!("sessionkit.store", op, namespace = self.namespace())
     }
 
     fn ttl(&self) -> i64 {
@@ -225,7 +251,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         };
         // Seal before writing, so that a payload too large for a cookie leaves no row.
         let cookie = self.cookie(&sid, now, expires_at)?;
-        self.store.create(&record).await?;
+        self.store
+            .create(&record)
+            .instrument(self.span("create"))
+            .await?;
         Ok(cookie)
     }
 
@@ -258,20 +287,44 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         cookie_header: &str,
         now: OffsetDateTime,
     ) -> Result<DbSession<T>, Error> {
+        let opened = self.open_ticket(cookie_header, now)?;
+        self.load_opened(opened, now).await
+    }
+
+    /// The optimistic check's result, kept: the session id from a ticket whose seal and
+    /// expiry were checked. The guard hands it to the extractor, so that the seal is opened
+    /// once per request.
+    pub(crate) fn open_ticket(
+        &self,
+        cookie_header: &str,
+        now: OffsetDateTime,
+    ) -> Result<OpenedTicket<T>, Error> {
         let ticket = token::open_cookie::<Ticket>(
             &T::CONFIG,
             Purpose::Ticket,
             &self.keys,
             cookie_header,
             now,
-        )?
-        .into_inner();
-        let key = SessionKey::of(&ticket.sid);
+        )?;
+        Ok(OpenedTicket {
+            expires_at: ticket.expires_at(),
+            sid: zeroize::Zeroizing::new(ticket.into_inner().sid),
+            session_type: PhantomData,
+        })
+    }
+
+    /// Loads the row of a ticket whose seal was already checked.
+    pub(crate) async fn load_opened(
+        &self,
+        opened: OpenedTicket<T>,
+        now: OffsetDateTime,
+    ) -> Result<DbSession<T>, Error> {
+        let key = SessionKey::of(&opened.sid);
         let record = self.live_record(&key, now.unix_timestamp()).await?;
         let value = self.payload(&record)?;
         Ok(DbSession {
             value,
-            sid: zeroize::Zeroizing::new(ticket.sid),
+            sid: opened.sid,
             key,
             user_id: record.user_id,
             created_at: record.created_at,
@@ -283,11 +336,23 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
 
     /// The live row of this session type at `key`.
     async fn live_record(&self, key: &SessionKey, now: i64) -> Result<Record, Error> {
-        match self.store.load(key, now).await? {
+        match self
+            .store
+            .load(key, now)
+            .instrument(self.span("load"))
+            .await?
+        {
             Some(record) if record.expires_at > now && record.namespace == self.namespace() => {
                 Ok(record)
             }
-            _ => Err(Error::SessionNotFound),
+            _ => {
+                tracing::debug!(
+                    cookie = self.namespace(),
+                    cause = Error::SessionNotFound.cause(),
+                    "session refused: the store has no live session for the cookie"
+                );
+                Err(Error::SessionNotFound)
+            }
         }
     }
 
@@ -333,6 +398,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         let extended = self
             .store
             .extend(&session.key, expires_at, now)
+            .instrument(self.span("extend"))
             .await?
             .ok_or(Error::SessionNotFound)?;
         // A concurrent renewal may have gone further; the cookie says what the row says.
@@ -354,6 +420,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         match self
             .store
             .update(&session.key, expected, user_id.as_deref(), &json, now)
+            .instrument(self.span("update"))
             .await?
         {
             Updated::Done(version) => {
@@ -385,6 +452,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             match self
                 .store
                 .update(&session.key, record.version, user_id.as_deref(), &json, now)
+                .instrument(self.span("update"))
                 .await?
             {
                 Updated::Done(version) => {
@@ -401,14 +469,20 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// Ends one session (the guide's `deleteSession`); returns the cookie that removes it
     /// from the browser.
     pub async fn revoke(&self, session: &DbSession<T>) -> Result<Cookie<'static>, Error> {
-        self.store.delete(&session.key).await?;
+        self.store
+            .delete(&session.key)
+            .instrument(self.span("delete"))
+            .await?;
         Ok(removal_cookie(&T::CONFIG))
     }
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
     pub async fn revoke_user(&self, user_id: &str) -> Result<u64, Error> {
         validate::user_id(user_id)?;
-        self.store.delete_user(self.namespace(), user_id).await
+        self.store
+            .delete_user(self.namespace(), user_id)
+            .instrument(self.span("delete_user"))
+            .await
     }
 
     /// The live sessions of a user, oldest first, for a "your devices" page: when each
@@ -416,7 +490,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, Error> {
         validate::user_id(user_id)?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        self.store.list_user(self.namespace(), user_id, now).await
+        self.store
+            .list_user(self.namespace(), user_id, now)
+            .instrument(self.span("list_user"))
+            .await
     }
 
     /// Ends the session filed under `key` if it is one of `user_id`'s ("sign out that
@@ -425,9 +502,14 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     pub async fn revoke_session_of(&self, user_id: &str, key: &SessionKey) -> Result<bool, Error> {
         validate::user_id(user_id)?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        match self.store.load(key, now).await? {
+        match self
+            .store
+            .load(key, now)
+            .instrument(self.span("load"))
+            .await?
+        {
             Some(record) if record.belongs_to(self.namespace(), user_id) => {
-                self.store.delete(key).await
+                self.store.delete(key).instrument(self.span("delete")).await
             }
             _ => Ok(false),
         }
@@ -438,7 +520,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// `spawn_purge_task` do it.
     pub async fn purge_expired(&self) -> Result<u64, Error> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        self.store.purge_expired(self.namespace(), now).await
+        self.store
+            .purge_expired(self.namespace(), now)
+            .instrument(self.span("purge_expired"))
+            .await
     }
 
     /// Moves the session to a new id, keeping its payload and creation time, and removes
@@ -459,6 +544,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         match self
             .store
             .rotate(&session.key, &key, expires_at, now)
+            .instrument(self.span("rotate"))
             .await?
         {
             true => Ok(cookie),

@@ -8,7 +8,7 @@
 //! usable cookies.
 
 mod id;
-mod manager;
+pub(crate) mod manager;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;

@@ -114,8 +114,31 @@ pub(crate) fn seal_cookie<T: Serialize>(
     session_cookie(config, sealed.token, sealed.expires_at, max_age)
 }
 
-/// Verifies `token` (algorithm, key, integrity, expiry) and deserializes the payload.
+/// Verifies `token` (algorithm, key, integrity, expiry) and deserializes the payload. Every
+/// refusal is logged at `debug` with its cause and the session type's cookie name, never
+/// with the token or anything in it.
 pub(crate) fn open<T: DeserializeOwned>(
+    config: &SessionConfig,
+    purpose: Purpose,
+    keys: &Keys,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Verified<T>, Error> {
+    open_unlogged(config, purpose, keys, token, now)
+        .inspect_err(|err| rejected(config, purpose, err))
+}
+
+/// The one place a refused session is logged.
+fn rejected(config: &SessionConfig, purpose: Purpose, err: &Error) {
+    tracing::debug!(
+        cookie = config.cookie_name,
+        purpose = ?purpose,
+        cause = err.cause(),
+        "session refused: {err}"
+    );
+}
+
+fn open_unlogged<T: DeserializeOwned>(
     config: &SessionConfig,
     purpose: Purpose,
     keys: &Keys,
@@ -159,7 +182,8 @@ pub(crate) fn open_cookie<T: DeserializeOwned>(
     cookie_header: &str,
     now: OffsetDateTime,
 ) -> Result<Verified<T>, Error> {
-    let token = find_session_cookie(cookie_header, config.cookie_name)?;
+    let token = find_session_cookie(cookie_header, config.cookie_name)
+        .inspect_err(|err| rejected(config, purpose, err))?;
     open(config, purpose, keys, token, now)
 }
 

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use cookie::Cookie;
 
 use super::cookie_header;
+use super::guard::RejectWith;
 use crate::cookies::removal_cookie;
+use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
 use crate::keys::Keys;
@@ -24,10 +26,22 @@ use crate::verified::Verified;
 /// When the request did present a session cookie and it will never be accepted (revoked,
 /// expired, tampered), the `401` also removes it, so that the guard's optimistic check and
 /// the browser stop believing in it.
-#[derive(Debug)]
+///
+/// Behind a [`SessionGuard`](super::SessionGuard) configured with
+/// [`on_rejection`](super::SessionGuard::on_rejection), the configured response is sent
+/// instead of the `401`.
 pub struct Unauthorized {
     store_failed: bool,
     clear: Option<Cookie<'static>>,
+    configured: Option<RejectWith>,
+}
+
+impl std::fmt::Debug for Unauthorized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unauthorized")
+            .field("store_failed", &self.store_failed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<Error> for Unauthorized {
@@ -35,31 +49,42 @@ impl From<Error> for Unauthorized {
         Unauthorized {
             store_failed: matches!(err, Error::Store(_)),
             clear: None,
+            configured: None,
         }
     }
 }
 
 impl Unauthorized {
-    /// The rejection of session type `T` for `err`, removing a cookie that is dead for good.
-    fn of<T: Session>(err: Error) -> Unauthorized {
+    /// The rejection of session type `T` for `err`, removing a cookie that is dead for good,
+    /// in the form the guard in front of it asks for.
+    fn of<T: Session>(err: Error, parts: &Parts) -> Unauthorized {
         let dead = !matches!(
             err,
             Error::Missing | Error::DuplicateCookie { .. } | Error::Store(_)
         );
         Unauthorized {
             clear: dead.then(|| removal_cookie(&T::CONFIG)),
+            configured: parts.extensions.get::<RejectWith>().cloned(),
             ..Unauthorized::from(err)
         }
     }
 }
 
+/// The default rejection: `401` with a body that says nothing about why.
+pub(crate) fn bare_unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+}
+
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {
-        let (status, body) = match self.store_failed {
-            true => (StatusCode::SERVICE_UNAVAILABLE, "service unavailable"),
-            false => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        let mut response = match (self.store_failed, self.configured) {
+            (true, _) => (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response(),
+            (false, Some(configured)) => configured.rejection.respond(&configured.login_path),
+            (false, None) => bare_unauthorized(),
         };
-        let mut response = (status, [(header::CACHE_CONTROL, "no-store")], body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         let removal = self
             .clear
             .and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok());
@@ -73,22 +98,25 @@ impl IntoResponse for Unauthorized {
 /// Reads the session cookie and verifies it, with the [`Keys`] from the app state.
 impl<T, S> FromRequestParts<S> for Verified<T>
 where
-    T: Session + Send,
+    T: Session + Send + Sync + 'static,
     Keys: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Unauthorized;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Unauthorized> {
+        if let Some(verified) = handed_off::<T>(parts) {
+            return Ok(verified);
+        }
         T::from_cookie_header(&cookie_header(&parts.headers), &Keys::from_ref(state))
-            .map_err(Unauthorized::of::<T>)
+            .map_err(|err| Unauthorized::of::<T>(err, parts))
     }
 }
 
 /// `Option<Verified<T>>`: `None` when there is no valid session.
 impl<T, S> OptionalFromRequestParts<S> for Verified<T>
 where
-    T: Session + Send,
+    T: Session + Send + Sync + 'static,
     Keys: FromRef<S>,
     S: Send + Sync,
 {
@@ -98,6 +126,9 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
+        if let Some(verified) = handed_off::<T>(parts) {
+            return Ok(Some(verified));
+        }
         Ok(T::from_cookie_header(&cookie_header(&parts.headers), &Keys::from_ref(state)).ok())
     }
 }
@@ -126,17 +157,15 @@ impl<T: Send + Sync, S: SessionStore> HasSessions<T> for Arc<SessionManager<T, S
 /// `verifySession`).
 impl<T, S> FromRequestParts<S> for DbSession<T>
 where
-    T: Session + Send + Sync,
+    T: Session + Send + Sync + 'static,
     S: HasSessions<T>,
 {
     type Rejection = Unauthorized;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Unauthorized> {
-        state
-            .sessions()
-            .load(&cookie_header(&parts.headers))
+        load::<T, S>(parts, state)
             .await
-            .map_err(Unauthorized::of::<T>)
+            .map_err(|err| Unauthorized::of::<T>(err, parts))
     }
 }
 
@@ -144,7 +173,7 @@ where
 /// still an error (`503`), so an outage never looks like "signed out".
 impl<T, S> OptionalFromRequestParts<S> for DbSession<T>
 where
-    T: Session + Send + Sync,
+    T: Session + Send + Sync + 'static,
     S: HasSessions<T>,
 {
     type Rejection = Unauthorized;
@@ -153,10 +182,43 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Unauthorized> {
-        match state.sessions().load(&cookie_header(&parts.headers)).await {
+        match load::<T, S>(parts, state).await {
             Ok(session) => Ok(Some(session)),
             Err(err @ Error::Store(_)) => Err(err.into()),
             Err(_) => Ok(None),
+        }
+    }
+}
+
+/// The session the guard verified for this request, if it did and nobody else holds it:
+/// the extractor takes it instead of opening the cookie a second time.
+fn handed_off<T: Send + Sync + 'static>(parts: &mut Parts) -> Option<Verified<T>> {
+    let shared = parts.extensions.remove::<Arc<Verified<T>>>()?;
+    match Arc::try_unwrap(shared) {
+        Ok(verified) => Some(verified),
+        // Other middleware kept a copy: put it back and verify again.
+        Err(shared) => {
+            parts.extensions.insert(shared);
+            None
+        }
+    }
+}
+
+/// Loads the database session: from the ticket the guard already opened, or from the
+/// cookie.
+async fn load<T, S>(parts: &mut Parts, state: &S) -> Result<DbSession<T>, Error>
+where
+    T: Session + Send + Sync + 'static,
+    S: HasSessions<T>,
+{
+    let now = time::OffsetDateTime::now_utc();
+    match parts.extensions.remove::<OpenedTicket<T>>() {
+        Some(ticket) => state.sessions().load_opened(ticket, now).await,
+        None => {
+            state
+                .sessions()
+                .load_at(&cookie_header(&parts.headers), now)
+                .await
         }
     }
 }

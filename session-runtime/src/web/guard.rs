@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::OriginalUri;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
-use axum::http::{HeaderValue, Request, StatusCode};
+use axum::http::{Extensions, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::Cookie;
 use time::OffsetDateTime;
@@ -35,7 +35,11 @@ struct Checked {
     /// The removal cookie, when the cookie names a session the store no longer has: the
     /// browser must stop presenting it, or the optimistic check keeps believing it.
     clear: Option<Cookie<'static>>,
+    /// Puts what was verified into the request, for the extractors and other middleware.
+    hand_off: Option<HandOff>,
 }
+
+type HandOff = Box<dyn FnOnce(&mut Extensions) + Send>;
 
 /// The check behind the guard, for stateless or database sessions.
 trait Checker: Send + Sync {
@@ -50,7 +54,7 @@ struct Stateless<T> {
     session_type: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: Session + Send + Sync> Checker for Stateless<T> {
+impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
     fn cookie_name(&self) -> &'static str {
         T::CONFIG.cookie_name
     }
@@ -60,6 +64,7 @@ impl<T: Session + Send + Sync> Checker for Stateless<T> {
             let Ok(session) = T::from_cookie_header(header, &self.keys) else {
                 return Checked::default();
             };
+            let session = Arc::new(session);
             let now = OffsetDateTime::now_utc();
             // At the lifetime cap a renewal could not move `exp`, so none is sent.
             let at_cap = T::CONFIG
@@ -75,6 +80,9 @@ impl<T: Session + Send + Sync> Checker for Stateless<T> {
                 signed_in: true,
                 renewed,
                 clear: None,
+                hand_off: Some(Box::new(move |extensions| {
+                    extensions.insert(session);
+                })),
             }
         })
     }
@@ -84,7 +92,7 @@ struct Database<T, S> {
     manager: Arc<SessionManager<T, S>>,
 }
 
-impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
+impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T, S> {
     fn cookie_name(&self) -> &'static str {
         T::CONFIG.cookie_name
     }
@@ -92,10 +100,15 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
     fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked> {
         Box::pin(async move {
             // The seal and expiry only: the optimistic check, no database.
-            let Ok(expires_at) = self.manager.check_cookie(header) else {
+            let now = OffsetDateTime::now_utc();
+            let Ok(ticket) = self.manager.open_ticket(header, now) else {
                 return Checked::default();
             };
-            let renew = expires_at - OffsetDateTime::now_utc() < T::CONFIG.renew_within();
+            let renew = ticket.expires_at - now < T::CONFIG.renew_within();
+            let handed = ticket.clone();
+            let hand_off: Option<HandOff> = Some(Box::new(move |extensions| {
+                extensions.insert(handed);
+            }));
             // The row is read only where the optimistic answer is not enough: to renew (at
             // most once a window), and on public-only pages, where believing a revoked
             // session would send the user away from the login page until the cookie
@@ -103,10 +116,11 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
             if !renew && access != Access::PublicOnly {
                 return Checked {
                     signed_in: true,
+                    hand_off,
                     ..Checked::default()
                 };
             }
-            match self.manager.load(header).await {
+            match self.manager.load_opened(ticket, now).await {
                 Ok(session) => Checked {
                     signed_in: true,
                     renewed: match renew {
@@ -114,6 +128,7 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
                         false => None,
                     },
                     clear: None,
+                    hand_off,
                 },
                 Err(Error::SessionNotFound) => Checked {
                     clear: Some(removal_cookie(&T::CONFIG)),
@@ -123,6 +138,7 @@ impl<T: Session + Send + Sync, S: SessionStore> Checker for Database<T, S> {
                 // reports the outage.
                 Err(_) => Checked {
                     signed_in: true,
+                    hand_off,
                     ..Checked::default()
                 },
             }
@@ -154,6 +170,44 @@ pub struct SessionGuard {
     rules: Rules,
     login_path: String,
     home_path: String,
+    rejection: Option<Rejection>,
+}
+
+/// What a request without a valid session gets, from the guard on a protected path and from
+/// the extractors behind it. Set it with [`SessionGuard::on_rejection`]; without it, the
+/// guard redirects to its login path and the extractors answer `401`.
+///
+/// A failing store is always `503`, whatever is configured: an outage is not "signed out".
+#[derive(Clone)]
+pub enum Rejection {
+    /// `401 Unauthorized` with a body that says nothing about why (for APIs).
+    Unauthorized,
+    /// `303 See Other` to the guard's login path (for pages).
+    Login,
+    /// The application's own response.
+    Custom(Arc<dyn Fn() -> Response + Send + Sync>),
+}
+
+impl Rejection {
+    /// The application's own rejection, made fresh for each request.
+    pub fn custom(respond: impl Fn() -> Response + Send + Sync + 'static) -> Rejection {
+        Rejection::Custom(Arc::new(respond))
+    }
+
+    pub(crate) fn respond(&self, login_path: &str) -> Response {
+        match self {
+            Rejection::Unauthorized => super::extract::bare_unauthorized(),
+            Rejection::Login => Redirect::to(login_path).into_response(),
+            Rejection::Custom(respond) => respond(),
+        }
+    }
+}
+
+/// The guard's rejection and login path, handed to the extractors behind it.
+#[derive(Clone)]
+pub(crate) struct RejectWith {
+    pub(crate) rejection: Rejection,
+    pub(crate) login_path: Arc<str>,
 }
 
 impl SessionGuard {
@@ -163,6 +217,7 @@ impl SessionGuard {
             rules: Rules::new(),
             login_path: "/login".into(),
             home_path: "/".into(),
+            rejection: None,
         }
     }
 
@@ -200,6 +255,13 @@ impl SessionGuard {
     /// [`SessionGuard::protect`] matches, which also wins where both apply.
     pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
         self.rules.public_only(prefix.as_ref());
+        self
+    }
+
+    /// What a request without a valid session gets, here and from the `Verified`/`DbSession`
+    /// extractors behind this guard: see [`Rejection`].
+    pub fn on_rejection(mut self, rejection: Rejection) -> Self {
+        self.rejection = Some(rejection);
         self
     }
 
@@ -270,12 +332,23 @@ where
             let header = cookie_header(request.headers());
             let checked = guard.checker.check(&header, access).await;
             if !checked.signed_in && access == Access::Protected {
-                let mut response = Redirect::to(&guard.login_path).into_response();
+                let rejection = guard.rejection.as_ref().unwrap_or(&Rejection::Login);
+                let mut response = rejection.respond(&guard.login_path);
                 set_cookie(&mut response, checked.clear);
                 return Ok(no_store(response));
             }
             if checked.signed_in && access == Access::PublicOnly {
                 return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
+            }
+            let mut request = request;
+            if let Some(hand_off) = checked.hand_off {
+                hand_off(request.extensions_mut());
+            }
+            if let Some(rejection) = &guard.rejection {
+                request.extensions_mut().insert(RejectWith {
+                    rejection: rejection.clone(),
+                    login_path: guard.login_path.as_str().into(),
+                });
             }
             let mut response = inner.call(request).await?;
             // A handler that set the session cookie itself (log in, log out, regenerate)

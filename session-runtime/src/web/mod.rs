@@ -12,7 +12,7 @@ mod guard;
 mod response;
 
 pub use self::extract::{HasSessions, Unauthorized};
-pub use self::guard::{SessionGuard, SessionGuardService};
+pub use self::guard::{Rejection, SessionGuard, SessionGuardService};
 pub use self::response::SetSession;
 
 use axum::http::HeaderMap;
