@@ -7,6 +7,8 @@
 //! It needs no setup: the database is a file in the system's temporary directory, created
 //! on first use, and the key is generated for the run.
 
+use std::process::ExitCode;
+
 use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Keys, Session, SessionManager, SqliteStore};
@@ -22,7 +24,18 @@ struct Account {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), sessionkit::Error> {
+async fn main() -> ExitCode {
+    // Errors are shown as their message (`Display`), which is what a user should read.
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), sessionkit::Error> {
     let path = std::env::temp_dir().join("sessionkit-database-example.db");
     let store = SqliteStore::open(&path).await?;
     let (keys, _) = Keys::generate();
@@ -47,7 +60,7 @@ async fn main() -> Result<(), sessionkit::Error> {
         "2. The laptop's request validates: {} (user {}), expires {}\n",
         session.name,
         session.user_id,
-        session.expires_at()
+        utc(session.expires_at())
     );
 
     // 50 minutes later the session is inside its renewal window: one write, a new cookie.
@@ -55,8 +68,8 @@ async fn main() -> Result<(), sessionkit::Error> {
     let session = sessions.load_at(&header, later).await?;
     match sessions.refresh_at(&session, later).await? {
         Some(renewed) => println!(
-            "3. 50 minutes on, refresh extends it: Expires={:?}\n",
-            renewed.expires_datetime()
+            "3. 50 minutes on, refresh extends it to {}\n",
+            renewed.expires_datetime().map_or_else(|| "?".into(), utc)
         ),
         None => println!("3. 50 minutes on, nothing to renew\n"),
     }
@@ -89,4 +102,14 @@ async fn main() -> Result<(), sessionkit::Error> {
         sessions.purge_expired().await?
     );
     Ok(())
+}
+
+/// A time as people read it: `2026-12-04 07:11:15 UTC`.
+fn utc(at: OffsetDateTime) -> String {
+    let format = sessionkit::time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    );
+    at.to_offset(sessionkit::time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_else(|_| at.to_string())
 }

@@ -8,6 +8,8 @@
 //! Set `SESSION_SECRET` (see `cargo run --example keygen`) to use your own key; without it
 //! a throwaway key is generated.
 
+use std::process::ExitCode;
+
 use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Keys, Session};
@@ -22,7 +24,18 @@ struct UserSession {
     role: String,
 }
 
-fn main() -> Result<(), sessionkit::Error> {
+fn main() -> ExitCode {
+    // Errors are shown as their message (`Display`), which is what a user should read.
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), sessionkit::Error> {
     let keys = match std::env::var_os("SESSION_SECRET") {
         Some(_) => {
             println!("Using the key in SESSION_SECRET.\n");
@@ -103,12 +116,10 @@ fn main() -> Result<(), sessionkit::Error> {
 
 /// A time as people read it: `2026-12-04 07:11:15 UTC`.
 fn utc(at: OffsetDateTime) -> String {
-    let at = at.to_offset(sessionkit::time::UtcOffset::UTC);
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        at.date(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    let format = sessionkit::time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    );
+    at.to_offset(sessionkit::time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_else(|_| at.to_string())
 }

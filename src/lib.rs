@@ -41,6 +41,58 @@
 //! # }
 //! ```
 //!
+//! # Features
+//!
+//! | feature | gives | needs |
+//! | --- | --- | --- |
+//! | *(none, the default)* | stateless sessions: [`Session`], [`Keys`], [`Verified`], cookies; [`MemoryStore`] and [`SessionManager`] for tests | nothing else |
+//! | `sqlite` | `SqliteStore`, the embedded store | a tokio runtime |
+//! | `postgres` | `PostgresStore` | a tokio runtime, PostgreSQL |
+//! | `redis` | `RedisStore` | a tokio runtime, Redis 7+ |
+//! | `axum` | the `Verified`/`DbSession` extractors, `SetSession`, the `SessionGuard` layer (module `web`) | axum 0.8 |
+//! | `tokio` | `SessionManager::spawn_purge_task` (on with every server store) | a tokio runtime |
+//!
+//! # The `#[session(...)]` attributes
+//!
+//! Every key is optional and checked at compile time; a mistake is a compile error at the
+//! offending token that lists the valid values.
+//!
+//! | key | values | default |
+//! | --- | --- | --- |
+//! | `cookie` | an RFC 6265 token. `__Host-` needs secure, path `"/"` and no domain; `__Secure-` needs secure | `"session"` |
+//! | `ttl` | a duration: `"7d"`, `"12h"`, `"1h30m"`, `"90s"` (units `s m h d w`, largest first). Must be > 0 | `"7d"` |
+//! | `algorithm` | `"HS256"`, `"HS384"`, `"HS512"` (signed, JWS), `"A256GCM"` (encrypted, JWE `dir`) | `"A256GCM"` |
+//! | `same_site` | `"strict"`, `"lax"`, `"none"` (none requires secure) | `"lax"` |
+//! | `path` | must start with `/` | `"/"` |
+//! | `domain` | a host name | none |
+//! | `secure` | `true` / `false` (`false` only for local http development); bare `secure` means true | `true` |
+//! | `http_only` | `true` / `false` | `true` |
+//! | `partitioned` | flag (CHIPS); requires secure | off |
+//! | `leeway` | a duration: the clock skew allowed on `exp` and `nbf` | `"0s"` (as jose) |
+//! | `issuer`, `audience` | strings, written into every token and required on every token | none |
+//! | `renew_within` | renew when less than this remains (database sessions: at most one store write per window). Shorter than `ttl` | half the `ttl` |
+//! | `max_lifetime` | an absolute cap from the original sign-in that no renewal passes, for database and stateless sessions. At least `ttl` | none |
+//! | `jose_compatible` | flag, signed algorithms only: the HMAC key is the secret's raw bytes, as jose uses it, to exchange tokens with a Next.js app. Without it the key is derived from the secret and the cookie name | off |
+//! | `crate` | the path of this crate, if you renamed the dependency: `crate = "my_sessions"` | `::sessionkit` |
+//!
+//! On one field, `#[session(user_id)]` marks the user's identity: any type that converts to
+//! text ([`UserId`]: `String`, integers, your newtype with a `Display`, or an `Option` of
+//! one). Database stores file sessions under it for "log out everywhere".
+//!
+//! For local development over plain http, turn `secure` off in debug builds only:
+//!
+//! ```
+//! # use serde::{Deserialize, Serialize};
+//! # use sessionkit::Session;
+//! #[derive(Serialize, Deserialize, Session)]
+//! #[session(cookie = "session", ttl = "7d")]
+//! #[cfg_attr(debug_assertions, session(secure = false))]
+//! struct UserSession {
+//!     user_id: String,
+//! }
+//! # assert_eq!(UserSession::CONFIG.secure, !cfg!(debug_assertions));
+//! ```
+//!
 //! # Token formats
 //!
 //! - **`A256GCM` (the default)**: a compact JWE, `alg: dir`, `enc: A256GCM`. The payload is
@@ -55,7 +107,9 @@
 //!   a jose app.
 //!
 //! The claims are the payload's fields plus `iat` and `exp` (and `iss`/`aud` when
-//! configured). The key is the secret's bytes as given, as jose's
+//! configured, and `auth_time` under a `max_lifetime`). The signing key is derived from the
+//! secret and the cookie name ([`derive_signing_key`]), unless the type declares
+//! `jose_compatible`: then it is the secret's bytes as given, as jose's
 //! `new TextEncoder().encode(secret)`.
 //!
 //! # Verification
@@ -103,31 +157,270 @@
 #![warn(missing_docs)]
 
 pub use sessionkit_macros::Session;
+
+/// # Example
+///
+/// A secret too short to be safe never makes a key:
+///
+/// ```
+/// use sessionkit::{Error, Keys};
+///
+/// let keys = Keys::new("a secret of at least thirty-two bytes!!")?
+///     .with_fallback("last month's secret, still accepted for now")?;
+/// assert_eq!(keys.len(), 2);
+/// assert!(matches!(Keys::new("short"), Err(Error::KeyTooShort { .. })));
+/// let (fresh, secret) = Keys::generate(); // for a `.env` file: SESSION_SECRET=<secret>
+/// assert_eq!(secret.len(), 44);
+/// # let _ = fresh;
+/// # Ok::<(), sessionkit::Error>(())
+/// ```
+pub use sessionkit_runtime::Keys;
+
+/// # Example
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use sessionkit::{Keys, Session, Verified};
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "session", ttl = "1h", max_lifetime = "12h")]
+/// struct UserSession {
+///     user_id: String,
+/// }
+///
+/// let keys = Keys::generate().0;
+/// let token = UserSession { user_id: "42".into() }.encrypt(&keys)?;
+/// let session: Verified<UserSession> = UserSession::decrypt(&token, &keys)?;
+/// assert_eq!(session.user_id, "42"); // derefs to the payload
+/// assert!(session.expires_at() > sessionkit::time::OffsetDateTime::now_utc());
+/// assert!(session.issued_at().is_some() && session.authenticated_at().is_some());
+/// assert!(!session.used_fallback_key());
+/// # Ok::<(), sessionkit::Error>(())
+/// ```
+pub use sessionkit_runtime::Verified;
+
+/// # Example
+///
+/// Database sessions on the in-memory store (swap in `SqliteStore`, `PostgresStore` or
+/// `RedisStore` for real use):
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use sessionkit::{Keys, MemoryStore, Session, SessionManager};
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "sid", ttl = "1h")]
+/// struct Account {
+///     #[session(user_id)]
+///     user_id: u64,
+///     visits: u32,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let sessions = SessionManager::<Account, _>::new(MemoryStore::new(), Keys::generate().0);
+/// let cookie = sessions.create_labeled(&Account { user_id: 7, visits: 0 }, "Firefox on Linux").await?;
+/// let header = format!("sid={}", cookie.value()); // what the browser sends back
+///
+/// let session = sessions.load(&header).await?;
+/// sessions.modify(&session, |account| account.visits += 1).await?;
+/// assert_eq!(sessions.load(&header).await?.visits, 1);
+///
+/// let devices = sessions.list_sessions("7").await?;
+/// assert_eq!(devices[0].label.as_deref(), Some("Firefox on Linux"));
+/// assert_eq!(sessions.revoke_user("7").await?, 1); // log out everywhere
+/// assert!(sessions.load(&header).await.is_err());
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
+pub use sessionkit_runtime::db::SessionManager;
+
+/// # Example
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use sessionkit::{DbSession, Keys, MemoryStore, Session, SessionManager};
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "sid", ttl = "1h")]
+/// struct Account {
+///     #[session(user_id)]
+///     user_id: u64,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let sessions = SessionManager::<Account, _>::new(MemoryStore::new(), Keys::generate().0);
+/// let cookie = sessions.create(&Account { user_id: 7 }).await?;
+/// let session: DbSession<Account> = sessions.load(&format!("sid={}", cookie.value())).await?;
+/// assert_eq!(session.user_id, 7); // derefs to the payload
+/// assert_eq!(session.user_id(), Some("7")); // what the store files it under
+/// assert!(session.expires_at() > session.created_at());
+/// assert_eq!(session.version(), 1);
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
+pub use sessionkit_runtime::db::DbSession;
+
+/// # Example
+///
+/// ```
+/// use sessionkit::{MemoryStore, SessionStore};
+///
+/// let store = MemoryStore::new();
+/// assert!(store.is_empty());
+/// ```
+pub use sessionkit_runtime::db::MemoryStore;
+
+pub use sessionkit_runtime::db::{
+    MAX_LABEL_CHARS, MAX_USER_ID_LEN, Record, SessionInfo, SessionKey, SessionStore, StoreError,
+    StoreErrorKind, Updated,
+};
+
+/// # Example
+///
+/// ```no_run
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use sessionkit::PostgresStore;
+///
+/// // Creates the table `sessionkit_sessions_v2` if it is missing.
+/// let store = PostgresStore::connect("postgres://app@127.0.0.1/app").await?;
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use sessionkit_runtime::db::PostgresStore;
+
+/// # Example
+///
+/// ```no_run
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use sessionkit::RedisStore;
+///
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+/// let other_app = RedisStore::connect_with_prefix("redis://127.0.0.1:6379/", "billing:").await?;
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use sessionkit_runtime::db::RedisStore;
+
+/// # Example
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use sessionkit::SqliteStore;
+///
+/// // A file in WAL mode, created if missing, with its table created on first use:
+/// let path = std::env::temp_dir().join(format!("sessionkit-doc-{}.db", std::process::id()));
+/// let store = SqliteStore::open(&path).await?;
+/// // Or a private in-memory database, for tests:
+/// let scratch = SqliteStore::memory().await?;
+/// # drop((store, scratch)); let _ = std::fs::remove_file(&path);
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sessionkit_runtime::db::SqliteStore;
-pub use sessionkit_runtime::db::{
-    DbSession, MAX_LABEL_CHARS, MAX_USER_ID_LEN, MemoryStore, Record, SessionInfo, SessionKey,
-    SessionManager, SessionStore, StoreError, StoreErrorKind, Updated,
-};
+
 /// axum integration (feature `axum`): extractors, [`SetSession`] and the [`SessionGuard`]
 /// layer.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::web;
+
+/// # Example
+///
+/// Log in and log out as values the handler returns:
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use axum::response::{IntoResponse, Redirect};
+/// use sessionkit::{Keys, Session, SetSession};
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "session", ttl = "7d")]
+/// struct UserSession {
+///     user_id: String,
+/// }
+///
+/// let keys = Keys::generate().0;
+/// let login = (SetSession(UserSession { user_id: "42".into() }.cookie(&keys)?), Redirect::to("/dashboard"));
+/// let response = login.into_response();
+/// assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("session="));
+/// assert_eq!(response.headers()["cache-control"], "no-store");
+///
+/// let logout = (SetSession(UserSession::removal_cookie()), Redirect::to("/login")).into_response();
+/// assert!(logout.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+/// # Ok::<(), sessionkit::Error>(())
+/// ```
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::web::{HasSessions, Rejection, SessionGuard, SetSession, Unauthorized};
+pub use sessionkit_runtime::web::SetSession;
+
+/// # Example
+///
+/// The guide's proxy in front of an axum app, with the extractor behind it:
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use axum::{Router, body::Body, extract::FromRef, http::Request, routing::get};
+/// use sessionkit::{Keys, Session, SessionGuard, Verified};
+/// use tower::ServiceExt;
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "session", ttl = "7d")]
+/// struct UserSession {
+///     user_id: String,
+/// }
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     keys: Keys,
+/// }
+///
+/// impl FromRef<AppState> for Keys {
+///     fn from_ref(state: &AppState) -> Keys {
+///         state.keys.clone()
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let keys = Keys::generate().0;
+/// let app = Router::new()
+///     .route("/dashboard", get(|session: Verified<UserSession>| async move { session.user_id.clone() }))
+///     .route("/login", get(|| async { "log in" }))
+///     .layer(
+///         SessionGuard::stateless::<UserSession>(keys.clone())
+///             .protect("/dashboard")
+///             .public_only("/login")
+///             .login_path("/login")
+///             .home_path("/dashboard"),
+///     )
+///     .with_state(AppState { keys: keys.clone() });
+///
+/// // Without a session, the dashboard redirects to the login page.
+/// let anonymous = Request::get("/dashboard").body(Body::empty()).unwrap();
+/// let response = app.clone().oneshot(anonymous).await.unwrap();
+/// assert_eq!(response.headers()["location"], "/login");
+///
+/// // With one, the handler runs, and the extractor reuses the guard's verification.
+/// let token = UserSession { user_id: "42".into() }.encrypt(&keys)?;
+/// let signed_in = Request::get("/dashboard")
+///     .header("cookie", format!("session={token}"))
+///     .body(Body::empty())
+///     .unwrap();
+/// assert_eq!(app.oneshot(signed_in).await.unwrap().status(), 200);
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use sessionkit_runtime::web::SessionGuard;
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use sessionkit_runtime::web::{HasSessions, Rejection, Unauthorized};
+
 pub use sessionkit_runtime::{
     AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,
-    Keys, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, Verified, cookie,
-    derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie, route,
+    MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, UserId, cookie, derive_content_key,
+    derive_signing_key, derive_ticket_key, find_session_cookie, route,
 };
 pub use time;
 

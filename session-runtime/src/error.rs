@@ -38,13 +38,13 @@ pub enum Error {
     #[error("token could not be decrypted")]
     Decryption,
     /// The token's `exp` has passed (`exp <= now - leeway`).
-    #[error("session expired at {expired_at}")]
+    #[error("session expired at {}", utc(.expired_at))]
     Expired {
         /// When it expired.
         expired_at: OffsetDateTime,
     },
     /// The token's `nbf` lies in the future (`nbf > now + leeway`).
-    #[error("session is not valid before {not_before}")]
+    #[error("session is not valid before {}", utc(.not_before))]
     NotYetValid {
         /// When it becomes valid.
         not_before: OffsetDateTime,
@@ -110,6 +110,15 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
+}
+
+/// A time as people read it in a message: `2026-12-04 07:11:15 UTC`.
+pub(crate) fn utc(at: &OffsetDateTime) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(FORMAT)
+        .unwrap_or_else(|_| at.to_string())
 }
 
 impl Error {

@@ -156,14 +156,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T
 /// window gets its re-issued cookie on the response. Any response that sets a cookie, and
 /// any response under a protected prefix, is marked `Cache-Control: no-store`.
 ///
-/// ```ignore
-/// let guard = SessionGuard::database(manager.clone())
-///     .protect("/dashboard")
-///     .public_only("/login")
-///     .login_path("/login")
-///     .home_path("/dashboard");
-/// let app = Router::new()./* routes */.layer(guard);
-/// ```
+/// The runnable example is on `sessionkit::SessionGuard`.
 #[derive(Clone)]
 pub struct SessionGuard {
     checker: Arc<dyn Checker>,
