@@ -66,8 +66,18 @@ fn describe<T>(mode: &str, session: &Verified<T>, user_id: &str, expires_at: &st
     println!("  userId    {user_id}");
     println!("  expiresAt {expires_at}");
     match session.issued_at() {
-        Some(iat) => println!("  iat       {iat}"),
+        Some(iat) => println!("  iat       {}", utc(iat)),
         None => println!("  iat       (none)"),
     }
-    println!("  exp       {}", session.expires_at());
+    println!("  exp       {}", utc(session.expires_at()));
+}
+
+/// A time as people read it: `2026-12-04 07:11:15 UTC`.
+fn utc(at: sessionkit::time::OffsetDateTime) -> String {
+    let format = sessionkit::time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    );
+    at.to_offset(sessionkit::time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_else(|_| at.to_string())
 }

@@ -8,7 +8,7 @@ use crate::error::Error;
 
 /// One stored session. Times are Unix seconds, so that every store compares them as
 /// integers (a store that compares dates as text expires sessions at the wrong time).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// `sha256(sid)`.
     pub key: SessionKey,
@@ -30,6 +30,23 @@ pub struct Record {
     /// A short label the application gave at creation ("Firefox on Linux"), for the user's
     /// list of devices.
     pub label: Option<String>,
+}
+
+/// The payload and the user id are personal data, and `Debug` output ends up in logs: both
+/// are left out.
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("key", &self.key)
+            .field("namespace", &self.namespace)
+            .field("user_id", &self.user_id.as_ref().map(|_| "<redacted>"))
+            .field("payload", &format_args!("<redacted>"))
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("version", &self.version)
+            .field("label", &self.label)
+            .finish()
+    }
 }
 
 impl Record {
