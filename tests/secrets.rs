@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::{SECRET, keys, now};
 use serde::{Deserialize, Serialize};
-use sessionkit::{Error, Keys, MemoryStore, Session, SessionManager, SessionStore};
+use sessionkit::{Error, Keys, MemoryStore, Session, SessionManager};
 
 const MARKER: &str = "MARKER-alice@example.com-7c1f";
 
