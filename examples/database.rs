@@ -7,6 +7,9 @@
 //! It needs no setup: the database is a file in the system's temporary directory, created
 //! on first use, and the key is generated for the run.
 
+#[path = "support/utc.rs"]
+mod support;
+
 use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
@@ -60,7 +63,7 @@ async fn run() -> Result<(), sessionkit::Error> {
         "2. The laptop's request validates: {} (user {}), expires {}\n",
         session.name,
         session.user_id,
-        utc(session.expires_at())
+        support::utc(session.expires_at())
     );
 
     // 50 minutes later the session is inside its renewal window: one write, a new cookie.
@@ -69,7 +72,9 @@ async fn run() -> Result<(), sessionkit::Error> {
     match sessions.refresh_at(&session, later).await? {
         Some(renewed) => println!(
             "3. 50 minutes on, refresh extends it to {}\n",
-            renewed.expires_datetime().map_or_else(|| "?".into(), utc)
+            renewed
+                .expires_datetime()
+                .map_or_else(|| "?".into(), support::utc)
         ),
         None => println!("3. 50 minutes on, nothing to renew\n"),
     }
@@ -102,14 +107,4 @@ async fn run() -> Result<(), sessionkit::Error> {
         sessions.purge_expired().await?
     );
     Ok(())
-}
-
-/// A time as people read it: `2026-12-04 07:11:15 UTC`.
-fn utc(at: OffsetDateTime) -> String {
-    let format = sessionkit::time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-    );
-    at.to_offset(sessionkit::time::UtcOffset::UTC)
-        .format(format)
-        .unwrap_or_else(|_| at.to_string())
 }

@@ -8,6 +8,9 @@
 //! Paste the value of the app's `session` cookie as `<token>`. Encrypted tokens made with
 //! sessionkit's documented key derivation (five dot-separated segments) work too.
 
+#[path = "support/utc.rs"]
+mod support;
+
 use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
@@ -66,18 +69,8 @@ fn describe<T>(mode: &str, session: &Verified<T>, user_id: &str, expires_at: &st
     println!("  userId    {user_id}");
     println!("  expiresAt {expires_at}");
     match session.issued_at() {
-        Some(iat) => println!("  iat       {}", utc(iat)),
+        Some(iat) => println!("  iat       {}", support::utc(iat)),
         None => println!("  iat       (none)"),
     }
-    println!("  exp       {}", utc(session.expires_at()));
-}
-
-/// A time as people read it: `2026-12-04 07:11:15 UTC`.
-fn utc(at: sessionkit::time::OffsetDateTime) -> String {
-    let format = sessionkit::time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-    );
-    at.to_offset(sessionkit::time::UtcOffset::UTC)
-        .format(format)
-        .unwrap_or_else(|_| at.to_string())
+    println!("  exp       {}", support::utc(session.expires_at()));
 }

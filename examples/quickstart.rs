@@ -8,6 +8,9 @@
 //! Set `SESSION_SECRET` (see `cargo run --example keygen`) to use your own key; without it
 //! a throwaway key is generated.
 
+#[path = "support/utc.rs"]
+mod support;
+
 use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
@@ -67,9 +70,9 @@ fn run() -> Result<(), sessionkit::Error> {
         session.user_id, session.role
     );
     if let Some(issued) = session.issued_at() {
-        println!("   issued  {}", utc(issued));
+        println!("   issued  {}", support::utc(issued));
     }
-    println!("   expires {}\n", utc(session.expires_at()));
+    println!("   expires {}\n", support::utc(session.expires_at()));
 
     // 3. Change one character of the cookie, as an attacker would.
     let mut value = login.value().to_owned();
@@ -104,22 +107,12 @@ fn run() -> Result<(), sessionkit::Error> {
     println!("   Set-Cookie: {renewed}");
     println!(
         "   expires {} (was {})\n",
-        utc(renewed_session.expires_at()),
-        utc(session.expires_at())
+        support::utc(renewed_session.expires_at()),
+        support::utc(session.expires_at())
     );
 
     // 6. Log out (deleteSession).
     println!("6. Log out:");
     println!("   Set-Cookie: {}", UserSession::removal_cookie());
     Ok(())
-}
-
-/// A time as people read it: `2026-12-04 07:11:15 UTC`.
-fn utc(at: OffsetDateTime) -> String {
-    let format = sessionkit::time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-    );
-    at.to_offset(sessionkit::time::UtcOffset::UTC)
-        .format(format)
-        .unwrap_or_else(|_| at.to_string())
 }

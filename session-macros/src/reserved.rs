@@ -49,61 +49,43 @@ pub fn check(input: &DeriveInput, errors: &mut Errors) {
 /// The names in `#[serde(rename = "x")]` or `#[serde(rename(serialize = "x", deserialize =
 /// "y"))]` on a field, if it has one.
 fn field_renames(field: &Field) -> Option<Vec<String>> {
-    let mut names = Vec::new();
-    for attr in field
-        .attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("serde"))
-    {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                names.extend(string_or_pair(&meta)?);
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<proc_macro2::TokenStream>()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                meta.parse_nested_meta(|inner| {
-                    if inner.input.peek(syn::Token![=]) {
-                        inner.value()?.parse::<proc_macro2::TokenStream>()?;
-                    }
-                    Ok(())
-                })?;
-            }
-            Ok(())
-        });
-    }
+    let names = serde_key(&field.attrs, "rename");
     (!names.is_empty()).then_some(names)
 }
 
 /// The struct's `rename_all` rule for serialization (the one that writes the token).
 fn rename_all(input: &DeriveInput) -> Option<String> {
-    let mut rule = None;
-    for attr in input
-        .attrs
+    serde_key(&input.attrs, "rename_all").into_iter().next()
+}
+
+/// The string values of `key` in the `#[serde(...)]` attributes, passing over every other
+/// key (whatever its form) so that serde's own syntax never trips this check.
+fn serde_key(attrs: &[syn::Attribute], key: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let serde = attrs
         .iter()
-        .filter(|attr| attr.path().is_ident("serde"))
-    {
-        if !matches!(attr.meta, Meta::List(_)) {
-            continue;
-        }
+        .filter(|attr| attr.path().is_ident("serde") && matches!(attr.meta, Meta::List(_)));
+    for attr in serde {
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename_all") {
-                if let Some(first) = string_or_pair(&meta)?.into_iter().next() {
-                    rule = Some(first);
-                }
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<proc_macro2::TokenStream>()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                meta.parse_nested_meta(|inner| {
-                    if inner.input.peek(syn::Token![=]) {
-                        inner.value()?.parse::<proc_macro2::TokenStream>()?;
-                    }
-                    Ok(())
-                })?;
+            if meta.path.is_ident(key) {
+                values.extend(string_or_pair(&meta)?);
+            } else {
+                skip(&meta)?;
             }
             Ok(())
         });
     }
-    rule
+    values
+}
+
+/// Consumes a key's value, `= ...` or `(...)`, without reading it.
+fn skip(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<proc_macro2::TokenStream>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip(&inner))?;
+    }
+    Ok(())
 }
 
 /// `key = "x"` gives `["x"]`; `key(serialize = "x", deserialize = "y")` gives both.

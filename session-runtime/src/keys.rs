@@ -79,14 +79,13 @@ impl<'a> Binding<'a> {
 /// session type's token, even under the same secret. In Node:
 /// `crypto.hkdfSync('sha256', secret, 'sessionkit/jwe/v1', 'sessionkit A256GCM cookie=' + name, 32)`.
 pub fn derive_content_key(secret: &[u8], cookie_name: &str) -> Zeroizing<[u8; 32]> {
-    let binding = Binding {
-        algorithm: Algorithm::A256Gcm,
-        purpose: Purpose::Session,
-        cookie_name,
-        raw: false,
-    };
     let mut key = Zeroizing::new([0u8; 32]);
-    key.copy_from_slice(&derive(secret, &binding));
+    key.copy_from_slice(&derive_for(
+        secret,
+        Algorithm::A256Gcm,
+        Purpose::Session,
+        cookie_name,
+    ));
     key
 }
 
@@ -101,15 +100,7 @@ pub fn derive_signing_key(
     algorithm: Algorithm,
     cookie_name: &str,
 ) -> Zeroizing<Vec<u8>> {
-    derive(
-        secret,
-        &Binding {
-            algorithm,
-            purpose: Purpose::Session,
-            cookie_name,
-            raw: false,
-        },
-    )
+    derive_for(secret, algorithm, Purpose::Session, cookie_name)
 }
 
 /// Derives the key of a database session type's tickets (the `{sid, iat, exp}` token its
@@ -123,15 +114,22 @@ pub fn derive_ticket_key(
     algorithm: Algorithm,
     cookie_name: &str,
 ) -> Zeroizing<Vec<u8>> {
-    derive(
-        secret,
-        &Binding {
-            algorithm,
-            purpose: Purpose::Ticket,
-            cookie_name,
-            raw: false,
-        },
-    )
+    derive_for(secret, algorithm, Purpose::Ticket, cookie_name)
+}
+
+fn derive_for(
+    secret: &[u8],
+    algorithm: Algorithm,
+    purpose: Purpose,
+    cookie_name: &str,
+) -> Zeroizing<Vec<u8>> {
+    let binding = Binding {
+        algorithm,
+        purpose,
+        cookie_name,
+        raw: false,
+    };
+    derive(secret, &binding)
 }
 
 /// The key bytes of a derived binding: its algorithm's key length, from HKDF-SHA256.
