@@ -31,18 +31,13 @@ mod aes_010 {
     }
     pub fn seal(cipher: &Aes256Gcm, data: &mut [u8]) -> [u8; 16] {
         cipher
-            .encrypt_in_place_detached(Nonce::from_slice(&super::IV), super::AAD, data)
+            .encrypt_in_place_detached(&Nonce::from(super::IV), super::AAD, data)
             .unwrap()
             .into()
     }
     pub fn open(cipher: &Aes256Gcm, data: &mut [u8], tag: &[u8; 16]) -> bool {
         cipher
-            .decrypt_in_place_detached(
-                Nonce::from_slice(&super::IV),
-                super::AAD,
-                data,
-                Tag::from_slice(tag),
-            )
+            .decrypt_in_place_detached(&Nonce::from(super::IV), super::AAD, data, &Tag::from(*tag))
             .is_ok()
     }
 }
@@ -142,9 +137,6 @@ fn aes_gcm(c: &mut Criterion) {
 }
 
 fn hmac_sha256(c: &mut Criterion) {
-    use hmac::Mac as _;
-    use hmac_012::Mac as _;
-
     let input = signing_input();
     let h012: hmac_012::Hmac<sha2_010::Sha256> = hmac_012::Mac::new_from_slice(&KEY).unwrap();
     let h013: hmac::Hmac<sha2::Sha256> = hmac::KeyInit::new_from_slice(&KEY).unwrap();
