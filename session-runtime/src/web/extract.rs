@@ -33,7 +33,7 @@ use crate::verified::Verified;
 pub struct Unauthorized {
     store_failed: bool,
     clear: Option<Cookie<'static>>,
-    configured: Option<RejectWith>,
+    configured: Option<Arc<RejectWith>>,
 }
 
 impl std::fmt::Debug for Unauthorized {
@@ -64,7 +64,7 @@ impl Unauthorized {
         );
         Unauthorized {
             clear: dead.then(|| removal_cookie(&T::CONFIG)),
-            configured: parts.extensions.get::<RejectWith>().cloned(),
+            configured: parts.extensions.get::<Arc<RejectWith>>().cloned(),
             ..Unauthorized::from(err)
         }
     }

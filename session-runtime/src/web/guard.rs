@@ -164,7 +164,13 @@ pub struct SessionGuard {
     login_path: String,
     home_path: String,
     rejection: Option<Rejection>,
+    /// The same, as the extractors receive it, built once rather than per request.
+    reject_with: Option<Arc<RejectWith>>,
 }
+
+/// The guard's configuration, frozen when it is layered: each request shares it through one
+/// reference count instead of copying the prefixes and paths.
+type Frozen = Arc<SessionGuard>;
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it. Set it with [`SessionGuard::on_rejection`]; without it, the
@@ -211,6 +217,7 @@ impl SessionGuard {
             login_path: "/login".into(),
             home_path: "/".into(),
             rejection: None,
+            reject_with: None,
         }
     }
 
@@ -258,6 +265,18 @@ impl SessionGuard {
         self
     }
 
+    /// What the extractors behind this guard are handed: the rejection and the login path,
+    /// as they are when the guard is layered.
+    fn frozen(mut self) -> SessionGuard {
+        self.reject_with = self.rejection.clone().map(|rejection| {
+            Arc::new(RejectWith {
+                rejection,
+                login_path: self.login_path.as_str().into(),
+            })
+        });
+        self
+    }
+
     /// Where requests without a session go. Default `/login`.
     pub fn login_path(mut self, path: impl Into<String>) -> Self {
         self.login_path = path.into();
@@ -276,7 +295,7 @@ impl<S> Layer<S> for SessionGuard {
 
     fn layer(&self, inner: S) -> SessionGuardService<S> {
         SessionGuardService {
-            guard: self.clone(),
+            guard: Arc::new(self.clone().frozen()),
             inner,
         }
     }
@@ -285,7 +304,7 @@ impl<S> Layer<S> for SessionGuard {
 /// The service [`SessionGuard`] wraps around the routes.
 #[derive(Clone)]
 pub struct SessionGuardService<S> {
-    guard: SessionGuard,
+    guard: Frozen,
     inner: S,
 }
 
@@ -306,7 +325,7 @@ where
         // The clone that was polled ready serves this request; a fresh clone stays behind.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let guard = self.guard.clone();
+        let guard = Arc::clone(&self.guard);
         Box::pin(async move {
             // A nested router strips its prefix from the URI; the guard decides on the path
             // the client asked for, so its prefixes mean the same wherever it is layered.
@@ -337,11 +356,8 @@ where
             if let Some(hand_off) = checked.hand_off {
                 hand_off(request.extensions_mut());
             }
-            if let Some(rejection) = &guard.rejection {
-                request.extensions_mut().insert(RejectWith {
-                    rejection: rejection.clone(),
-                    login_path: guard.login_path.as_str().into(),
-                });
+            if let Some(reject_with) = &guard.reject_with {
+                request.extensions_mut().insert(Arc::clone(reject_with));
             }
             let mut response = inner.call(request).await?;
             // A handler that set the session cookie itself (log in, log out, regenerate)

@@ -15,19 +15,49 @@ pub use self::extract::{HasSessions, Unauthorized};
 pub use self::guard::{Rejection, SessionGuard, SessionGuardService};
 pub use self::response::SetSession;
 
+use std::borrow::Cow;
+
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 
 /// All `Cookie:` headers of a request as one (HTTP/2 may split them), joined as RFC 6265
-/// section 5.4 joins cookies.
-pub(crate) fn cookie_header(headers: &HeaderMap) -> String {
-    let mut joined = String::new();
-    for value in headers.get_all(COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
-        if !joined.is_empty() {
-            joined.push_str("; ");
-        }
+/// section 5.4 joins cookies. The common case, one header, is borrowed, not copied.
+pub(crate) fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
+    let mut values = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let Some(first) = values.next() else {
+        return Cow::Borrowed("");
+    };
+    let Some(second) = values.next() else {
+        return Cow::Borrowed(first);
+    };
+    let mut joined = format!("{first}; {second}");
+    for value in values {
+        joined.push_str("; ");
         joined.push_str(value);
     }
-    joined
+    Cow::Owned(joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header::COOKIE};
+
+    use super::cookie_header;
+
+    #[test]
+    fn split_cookie_headers_are_joined_and_a_single_one_is_borrowed() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(cookie_header(&headers), "");
+        headers.append(COOKIE, HeaderValue::from_static("a=1"));
+        assert!(matches!(
+            cookie_header(&headers),
+            std::borrow::Cow::Borrowed("a=1")
+        ));
+        headers.append(COOKIE, HeaderValue::from_static("session=x"));
+        headers.append(COOKIE, HeaderValue::from_static("b=2"));
+        assert_eq!(cookie_header(&headers), "a=1; session=x; b=2");
+    }
 }
