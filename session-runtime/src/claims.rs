@@ -1,8 +1,6 @@
 //! The claims envelope: the payload's fields plus `iat` and `exp` (and `iss`/`aud` when
 //! configured, and `auth_time` under a lifetime cap) in one JSON object, and the expiry rules applied when it is opened.
 
-use std::io::Write;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -52,15 +50,15 @@ pub(crate) fn encode<T: Serialize>(
         push_key(&mut json, "aud");
         serde_json::to_writer(&mut json, audience).map_err(as_json)?;
     }
-    let as_io = |err: std::io::Error| Error::Serialize(err.to_string());
+    // serde_json writes integers with itoa, well under what `write!` costs.
     if let Some(auth_time) = times.auth_time {
         push_key(&mut json, AUTH_TIME);
-        write!(json, "{auth_time}").map_err(as_io)?;
+        serde_json::to_writer(&mut json, &auth_time).map_err(as_json)?;
     }
     push_key(&mut json, "iat");
-    write!(json, "{}", times.iat).map_err(as_io)?;
+    serde_json::to_writer(&mut json, &times.iat).map_err(as_json)?;
     push_key(&mut json, "exp");
-    write!(json, "{}", times.exp).map_err(as_io)?;
+    serde_json::to_writer(&mut json, &times.exp).map_err(as_json)?;
     json.push(b'}');
     Ok(json)
 }

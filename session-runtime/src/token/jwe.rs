@@ -30,12 +30,13 @@ pub(crate) fn seal(
     key: &KeyEntry,
     mut claims: Vec<u8>,
 ) -> Result<String, Error> {
-    let header = match &key.id {
-        None => PLAIN_HEADER.to_owned(),
+    let header: std::borrow::Cow<'static, str> = match &key.id {
+        None => PLAIN_HEADER.into(),
         Some(kid) => Header::encode(
             &[("alg", "dir"), ("enc", Algorithm::A256Gcm.name())],
             Some(kid),
-        ),
+        )
+        .into(),
     };
     let mut iv = [0u8; IV_LEN];
     rand::rng().fill_bytes(&mut iv);
@@ -50,8 +51,10 @@ pub(crate) fn seal(
             _ => unreachable!("an encrypted binding has an AES-GCM key"),
         })
         .map_err(|_| Error::Serialize("the claims are too large to encrypt".into()))?;
-    let mut token = header;
-    token.reserve((IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 8);
+    // Sized once for the whole token: base64url of the IV, ciphertext and tag, and the dots.
+    let mut token =
+        String::with_capacity(header.len() + (IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 12);
+    token.push_str(&header);
     // The empty segment is the encrypted key, which `dir` leaves out.
     token.push_str("..");
     URL_SAFE_NO_PAD.encode_string(iv, &mut token);
