@@ -9,142 +9,20 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::OriginalUri;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
-use axum::http::{Extensions, HeaderValue, Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::Cookie;
-use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::cookie_header;
-use crate::cookies::removal_cookie;
+use super::gate::{self, Checker, Database, Gate, Stateless, Verdict, set_cookie_name};
 use crate::db::{SessionManager, SessionStore};
-use crate::error::Error;
 use crate::keys::Keys;
-use crate::route::{Access, Rules};
+use crate::route::Rules;
 use crate::session::Session;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// What the guard learned about the request's session.
-#[derive(Default)]
-struct Checked {
-    signed_in: bool,
-    /// The re-issued cookie, when the session was inside its renewal window.
-    renewed: Option<Cookie<'static>>,
-    /// The removal cookie, when the cookie names a session the store no longer has: the
-    /// browser must stop presenting it, or the optimistic check keeps believing it.
-    clear: Option<Cookie<'static>>,
-    /// Puts what was verified into the request, for the extractors and other middleware.
-    hand_off: Option<HandOff>,
-}
-
-type HandOff = Box<dyn FnOnce(&mut Extensions) + Send>;
-
-/// The check behind the guard, for stateless or database sessions.
-trait Checker: Send + Sync {
-    /// Checks the `Cookie:` header for a request under `access`.
-    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked>;
-    /// The session cookie's name.
-    fn cookie_name(&self) -> &'static str;
-}
-
-struct Stateless<T> {
-    keys: Keys,
-    session_type: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
-    fn cookie_name(&self) -> &'static str {
-        T::CONFIG.cookie_name
-    }
-
-    fn check<'a>(&'a self, header: &'a str, _: Access) -> BoxFuture<'a, Checked> {
-        Box::pin(async move {
-            let Ok(session) = T::from_cookie_header(header, &self.keys) else {
-                return Checked::default();
-            };
-            let session = Arc::new(session);
-            let now = OffsetDateTime::now_utc();
-            // At the lifetime cap a renewal could not move `exp`, so none is sent.
-            let at_cap = T::CONFIG
-                .max_lifetime()
-                .zip(session.authenticated_at())
-                .is_some_and(|(max, since)| since + max <= session.expires_at());
-            let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
-                T::refresh_at(&session, &self.keys, now).ok()
-            } else {
-                None
-            };
-            Checked {
-                signed_in: true,
-                renewed,
-                clear: None,
-                hand_off: Some(Box::new(move |extensions| {
-                    extensions.insert(session);
-                })),
-            }
-        })
-    }
-}
-
-struct Database<T, S> {
-    manager: Arc<SessionManager<T, S>>,
-}
-
-impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T, S> {
-    fn cookie_name(&self) -> &'static str {
-        T::CONFIG.cookie_name
-    }
-
-    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked> {
-        Box::pin(async move {
-            // The seal and expiry only: the optimistic check, no database.
-            let now = OffsetDateTime::now_utc();
-            let Ok(ticket) = self.manager.open_ticket(header, now) else {
-                return Checked::default();
-            };
-            let renew = ticket.expires_at - now < T::CONFIG.renew_within();
-            let handed = ticket.clone();
-            let hand_off: Option<HandOff> = Some(Box::new(move |extensions| {
-                extensions.insert(handed);
-            }));
-            // The row is read only where the optimistic answer is not enough: to renew (at
-            // most once a window), and on public-only pages, where believing a revoked
-            // session would send the user away from the login page until the cookie
-            // expired.
-            if !renew && access != Access::PublicOnly {
-                return Checked {
-                    signed_in: true,
-                    hand_off,
-                    ..Checked::default()
-                };
-            }
-            match self.manager.load_opened(ticket, now).await {
-                Ok(session) => Checked {
-                    signed_in: true,
-                    renewed: match renew {
-                        true => self.manager.refresh(&session).await.ok().flatten(),
-                        false => None,
-                    },
-                    clear: None,
-                    hand_off,
-                },
-                Err(Error::SessionNotFound) => Checked {
-                    clear: Some(removal_cookie(&T::CONFIG)),
-                    ..Checked::default()
-                },
-                // The store is down: keep the optimistic answer; the handler's extractor
-                // reports the outage.
-                Err(_) => Checked {
-                    signed_in: true,
-                    hand_off,
-                    ..Checked::default()
-                },
-            }
-        })
-    }
-}
 
 /// Route protection in the manner of the guide's proxy: requests to protected paths without
 /// a valid session cookie are redirected to the login page; signed-in requests to
@@ -159,8 +37,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T
 /// The runnable example is on `sessionkit::SessionGuard`.
 #[derive(Clone)]
 pub struct SessionGuard {
-    checker: Arc<dyn Checker>,
-    rules: Rules,
+    gate: Gate,
     login_path: String,
     home_path: String,
     rejection: Option<Rejection>,
@@ -212,8 +89,10 @@ pub(crate) struct RejectWith {
 impl SessionGuard {
     fn with(checker: Arc<dyn Checker>) -> SessionGuard {
         SessionGuard {
-            checker,
-            rules: Rules::new(),
+            gate: Gate {
+                checker,
+                rules: Rules::new(),
+            },
             login_path: "/login".into(),
             home_path: "/".into(),
             rejection: None,
@@ -223,17 +102,14 @@ impl SessionGuard {
 
     /// A guard for stateless sessions of type `T`.
     pub fn stateless<T: Session + Send + Sync + 'static>(keys: Keys) -> SessionGuard {
-        SessionGuard::with(Arc::new(Stateless::<T> {
-            keys,
-            session_type: std::marker::PhantomData,
-        }))
+        SessionGuard::with(Arc::new(Stateless::<T>::new(keys)))
     }
 
     /// A guard for database sessions; it reads the store only to renew.
     pub fn database<T: Session + Send + Sync + 'static, S: SessionStore + 'static>(
         manager: Arc<SessionManager<T, S>>,
     ) -> SessionGuard {
-        SessionGuard::with(Arc::new(Database { manager }))
+        SessionGuard::with(Arc::new(Database::new(manager)))
     }
 
     /// Requires a session under this path prefix. `/dashboard` and `/dashboard/` both
@@ -247,14 +123,14 @@ impl SessionGuard {
     /// If `prefix` is not an absolute path with plain segments (`"/admin"`, not `"admin"`
     /// or `"/a/../b"`).
     pub fn protect(mut self, prefix: impl AsRef<str>) -> Self {
-        self.rules.protect(prefix.as_ref());
+        self.gate.rules.protect(prefix.as_ref());
         self
     }
 
     /// Sends signed-in users away from this path prefix (`/login`, `/signup`). Matched as
     /// [`SessionGuard::protect`] matches, which also wins where both apply.
     pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
-        self.rules.public_only(prefix.as_ref());
+        self.gate.rules.public_only(prefix.as_ref());
         self
     }
 
@@ -333,42 +209,42 @@ where
                 Some(original) => original.path(),
                 None => request.uri().path(),
             };
-            let access = match guard.rules.classify(path) {
-                Ok(access) => access,
-                Err(_) => {
-                    return Ok(no_store(
-                        (StatusCode::BAD_REQUEST, "bad request").into_response(),
-                    ));
+            let header = cookie_header(request.headers());
+            let mut pass = match guard.gate.decide(path, &header).await {
+                Verdict::Pass(pass) => pass,
+                Verdict::BadPath => {
+                    let response = (StatusCode::BAD_REQUEST, "bad request").into_response();
+                    return Ok(no_store(response));
+                }
+                Verdict::Reject { clear } => {
+                    let rejection = guard.rejection.as_ref().unwrap_or(&Rejection::Login);
+                    let mut response = rejection.respond(&guard.login_path);
+                    set_cookie(&mut response, clear);
+                    return Ok(no_store(response));
+                }
+                Verdict::Home => {
+                    return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
                 }
             };
-            let header = cookie_header(request.headers());
-            let checked = guard.checker.check(&header, access).await;
-            if !checked.signed_in && access == Access::Protected {
-                let rejection = guard.rejection.as_ref().unwrap_or(&Rejection::Login);
-                let mut response = rejection.respond(&guard.login_path);
-                set_cookie(&mut response, checked.clear);
-                return Ok(no_store(response));
-            }
-            if checked.signed_in && access == Access::PublicOnly {
-                return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
-            }
+            drop(header);
             let mut request = request;
-            if let Some(hand_off) = checked.hand_off {
+            let access = pass.access();
+            if let Some(hand_off) = pass.hand_off.take() {
                 hand_off(request.extensions_mut());
             }
             if let Some(reject_with) = &guard.reject_with {
                 request.extensions_mut().insert(Arc::clone(reject_with));
             }
             let mut response = inner.call(request).await?;
-            // A handler that set the session cookie itself (log in, log out, regenerate)
-            // wins over the renewal and the removal. Cookies of other names do not: the
-            // renewed row must reach the browser, or it outlives the browser's cookie.
-            if !sets_cookie(&response, guard.checker.cookie_name()) {
-                set_cookie(&mut response, checked.renewed.or(checked.clear));
-            }
-            // A response that sets a cookie must never be replayed to someone else from a
-            // cache, and neither may a protected page, which shows one user's data.
-            if response.headers().contains_key(SET_COOKIE) || access == Access::Protected {
+            let handler_cookies = response
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .filter_map(set_cookie_name);
+            let cookie = guard.gate.cookie_for(pass, handler_cookies);
+            set_cookie(&mut response, cookie);
+            if gate::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
                 response = no_store(response);
             }
             Ok(response)
@@ -380,17 +256,6 @@ fn set_cookie(response: &mut Response, cookie: Option<Cookie<'static>>) {
     if let Some(value) = cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok()) {
         response.headers_mut().append(SET_COOKIE, value);
     }
-}
-
-/// Whether the response already sets the cookie `name`.
-fn sets_cookie(response: &Response, name: &str) -> bool {
-    response.headers().get_all(SET_COOKIE).iter().any(|value| {
-        value
-            .to_str()
-            .ok()
-            .and_then(|value| value.split_once('='))
-            .is_some_and(|(set, _)| set.trim() == name)
-    })
 }
 
 fn no_store(mut response: Response) -> Response {

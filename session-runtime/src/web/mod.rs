@@ -8,6 +8,7 @@
 //! | `proxy.ts` (middleware) | the [`SessionGuard`] layer |
 
 mod extract;
+mod gate;
 mod guard;
 mod response;
 

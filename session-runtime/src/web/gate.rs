@@ -1,0 +1,244 @@
+//! The route guard's decision, for any web framework: which rule a path falls under, what
+//! the cookie says (optimistically, or from the store where that matters), whether to
+//! refuse, redirect or pass, and what the response then needs (a renewed or removed cookie,
+//! `Cache-Control: no-store`). A framework's guard only translates its request into a path
+//! and a `Cookie:` header, and the verdict back into its response.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use cookie::Cookie;
+use http::Extensions;
+use time::OffsetDateTime;
+
+use crate::cookies::removal_cookie;
+use crate::db::{SessionManager, SessionStore};
+use crate::error::Error;
+use crate::keys::Keys;
+use crate::route::{Access, Rules};
+use crate::session::Session;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the guard learned about the request's session.
+#[derive(Default)]
+pub(crate) struct Checked {
+    signed_in: bool,
+    /// The re-issued cookie, when the session was inside its renewal window.
+    renewed: Option<Cookie<'static>>,
+    /// The removal cookie, when the cookie names a session the store no longer has: the
+    /// browser must stop presenting it, or the optimistic check keeps believing it.
+    clear: Option<Cookie<'static>>,
+    /// Puts what was verified into the request, for the extractors and other middleware.
+    hand_off: Option<HandOff>,
+}
+
+pub(crate) type HandOff = Box<dyn FnOnce(&mut Extensions) + Send>;
+
+/// The check behind the guard, for stateless or database sessions.
+pub(crate) trait Checker: Send + Sync {
+    /// Checks the `Cookie:` header for a request under `access`.
+    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked>;
+    /// The session cookie's name.
+    fn cookie_name(&self) -> &'static str;
+}
+
+pub(crate) struct Stateless<T> {
+    keys: Keys,
+    session_type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
+    fn cookie_name(&self) -> &'static str {
+        T::CONFIG.cookie_name
+    }
+
+    fn check<'a>(&'a self, header: &'a str, _: Access) -> BoxFuture<'a, Checked> {
+        Box::pin(async move {
+            let Ok(session) = T::from_cookie_header(header, &self.keys) else {
+                return Checked::default();
+            };
+            let session = Arc::new(session);
+            let now = OffsetDateTime::now_utc();
+            // At the lifetime cap a renewal could not move `exp`, so none is sent.
+            let at_cap = T::CONFIG
+                .max_lifetime()
+                .zip(session.authenticated_at())
+                .is_some_and(|(max, since)| since + max <= session.expires_at());
+            let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
+                T::refresh_at(&session, &self.keys, now).ok()
+            } else {
+                None
+            };
+            Checked {
+                signed_in: true,
+                renewed,
+                clear: None,
+                hand_off: Some(Box::new(move |extensions| {
+                    extensions.insert(session);
+                })),
+            }
+        })
+    }
+}
+
+pub(crate) struct Database<T, S> {
+    manager: Arc<SessionManager<T, S>>,
+}
+
+impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T, S> {
+    fn cookie_name(&self) -> &'static str {
+        T::CONFIG.cookie_name
+    }
+
+    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked> {
+        Box::pin(async move {
+            // The seal and expiry only: the optimistic check, no database.
+            let now = OffsetDateTime::now_utc();
+            let Ok(ticket) = self.manager.open_ticket(header, now) else {
+                return Checked::default();
+            };
+            let renew = ticket.expires_at - now < T::CONFIG.renew_within();
+            let handed = ticket.clone();
+            let hand_off: Option<HandOff> = Some(Box::new(move |extensions| {
+                extensions.insert(handed);
+            }));
+            // The row is read only where the optimistic answer is not enough: to renew (at
+            // most once a window), and on public-only pages, where believing a revoked
+            // session would send the user away from the login page until the cookie
+            // expired.
+            if !renew && access != Access::PublicOnly {
+                return Checked {
+                    signed_in: true,
+                    hand_off,
+                    ..Checked::default()
+                };
+            }
+            match self.manager.load_opened(ticket, now).await {
+                Ok(session) => Checked {
+                    signed_in: true,
+                    renewed: match renew {
+                        true => self.manager.refresh(&session).await.ok().flatten(),
+                        false => None,
+                    },
+                    clear: None,
+                    hand_off,
+                },
+                Err(Error::SessionNotFound) => Checked {
+                    clear: Some(removal_cookie(&T::CONFIG)),
+                    ..Checked::default()
+                },
+                // The store is down: keep the optimistic answer; the handler's extractor
+                // reports the outage.
+                Err(_) => Checked {
+                    signed_in: true,
+                    hand_off,
+                    ..Checked::default()
+                },
+            }
+        })
+    }
+}
+
+impl<T> Stateless<T> {
+    pub(crate) fn new(keys: Keys) -> Stateless<T> {
+        Stateless {
+            keys,
+            session_type: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T, S> Database<T, S> {
+    pub(crate) fn new(manager: Arc<SessionManager<T, S>>) -> Database<T, S> {
+        Database { manager }
+    }
+}
+
+/// A guard's rules and check, shared by every framework's guard.
+#[derive(Clone)]
+pub(crate) struct Gate {
+    pub(crate) checker: Arc<dyn Checker>,
+    pub(crate) rules: Rules,
+}
+
+/// What the guard does with a request.
+pub(crate) enum Verdict {
+    /// The path cannot be decoded safely: `400`.
+    BadPath,
+    /// No valid session on a protected path: the configured rejection, with the removal of a
+    /// dead cookie if there is one.
+    Reject { clear: Option<Cookie<'static>> },
+    /// A signed-in request on a public-only path: to the home path.
+    Home,
+    /// On to the handler.
+    Pass(Pass),
+}
+
+/// What a passed request carries to the response.
+pub(crate) struct Pass {
+    access: Access,
+    renewed: Option<Cookie<'static>>,
+    clear: Option<Cookie<'static>>,
+    /// Puts what was verified into the request, for the extractors and other middleware.
+    pub(crate) hand_off: Option<HandOff>,
+}
+
+impl Gate {
+    /// The verdict on a request for `path` (as the client sent it, still percent-encoded)
+    /// with this `Cookie:` header.
+    pub(crate) async fn decide(&self, path: &str, cookie_header: &str) -> Verdict {
+        let Ok(access) = self.rules.classify(path) else {
+            return Verdict::BadPath;
+        };
+        let checked = self.checker.check(cookie_header, access).await;
+        match (checked.signed_in, access) {
+            (false, Access::Protected) => Verdict::Reject {
+                clear: checked.clear,
+            },
+            (true, Access::PublicOnly) => Verdict::Home,
+            _ => Verdict::Pass(Pass {
+                access,
+                renewed: checked.renewed,
+                clear: checked.clear,
+                hand_off: checked.hand_off,
+            }),
+        }
+    }
+
+    /// The cookie to add to a passed request's response, given the `Set-Cookie` names the
+    /// handler's response already carries. A handler that set the session cookie itself (log
+    /// in, log out, regenerate) wins over the renewal and the removal; cookies of other
+    /// names do not, or a renewed row would outlive the browser's cookie.
+    pub(crate) fn cookie_for<'a>(
+        &self,
+        pass: Pass,
+        mut handler_cookies: impl Iterator<Item = &'a str>,
+    ) -> Option<Cookie<'static>> {
+        let name = self.checker.cookie_name();
+        if handler_cookies.any(|set| set == name) {
+            return None;
+        }
+        pass.renewed.or(pass.clear)
+    }
+}
+
+/// Whether a response must be marked `Cache-Control: no-store`: one that sets a cookie must
+/// never be replayed to someone else from a cache, and neither may a protected page, which
+/// shows one user's data.
+pub(crate) fn no_store(access: Option<Access>, sets_cookie: bool) -> bool {
+    sets_cookie || access == Some(Access::Protected)
+}
+
+impl Pass {
+    /// The rule the request fell under.
+    pub(crate) fn access(&self) -> Access {
+        self.access
+    }
+}
+
+/// The name of the cookie a `Set-Cookie` value sets.
+pub(crate) fn set_cookie_name(value: &str) -> Option<&str> {
+    value.split_once('=').map(|(name, _)| name.trim())
+}
