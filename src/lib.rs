@@ -417,6 +417,13 @@ pub use sessionkit_runtime::web::SessionGuard;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::web::{HasSessions, Rejection, Unauthorized};
 
+/// actix-web integration (feature `actix`): the `Verified`/`DbSession` extractors, the
+/// [`SetSession`](actix::SetSession) responder and the [`SessionGuard`](actix::SessionGuard)
+/// middleware, with a table of the axum and actix-web names.
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub use sessionkit_runtime::actix;
+
 pub use sessionkit_runtime::{
     AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,
     MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, UserId, cookie, derive_content_key,

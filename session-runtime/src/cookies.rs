@@ -61,6 +61,16 @@ fn base(config: &SessionConfig, value: String) -> Cookie<'static> {
     builder.build()
 }
 
+/// The cookie's `Set-Cookie` text with its value (a bearer token) left out, for `Debug`.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) fn redacted(cookie: &Cookie<'_>) -> String {
+    let mut shown = cookie.clone().into_owned();
+    if !shown.value().is_empty() {
+        shown.set_value("<redacted>");
+    }
+    shown.to_string()
+}
+
 /// Finds the value of the cookie `name` in a `Cookie:` request header.
 ///
 /// - Pairs are split on `;`; spaces and tabs around names and values are trimmed (RFC 6265

@@ -7,11 +7,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 mod claims;
 mod config;
 mod cookies;
 pub mod db;
 mod error;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod gate;
 mod keys;
 mod redact;
 pub mod route;

@@ -16,8 +16,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::cookie_header;
-use super::gate::{self, Checker, Database, Gate, Stateless, Verdict, set_cookie_name};
 use crate::db::{SessionManager, SessionStore};
+use crate::gate::{self, Checker, Database, Gate, Stateless, Verdict, set_cookie_name};
 use crate::keys::Keys;
 use crate::route::Rules;
 use crate::session::Session;
@@ -230,7 +230,7 @@ where
             let mut request = request;
             let access = pass.access();
             if let Some(hand_off) = pass.hand_off.take() {
-                hand_off(request.extensions_mut());
+                hand_off.into_http(request.extensions_mut());
             }
             if let Some(reject_with) = &guard.reject_with {
                 request.extensions_mut().insert(Arc::clone(reject_with));

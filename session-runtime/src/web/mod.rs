@@ -8,7 +8,6 @@
 //! | `proxy.ts` (middleware) | the [`SessionGuard`] layer |
 
 mod extract;
-mod gate;
 mod guard;
 mod response;
 
@@ -21,25 +20,14 @@ use std::borrow::Cow;
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 
-/// All `Cookie:` headers of a request as one (HTTP/2 may split them), joined as RFC 6265
-/// section 5.4 joins cookies. The common case, one header, is borrowed, not copied.
+/// All `Cookie:` headers of a request as one: see [`crate::gate::join_cookie_headers`].
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
-    let mut values = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    let Some(first) = values.next() else {
-        return Cow::Borrowed("");
-    };
-    let Some(second) = values.next() else {
-        return Cow::Borrowed(first);
-    };
-    let mut joined = format!("{first}; {second}");
-    for value in values {
-        joined.push_str("; ");
-        joined.push_str(value);
-    }
-    Cow::Owned(joined)
+    crate::gate::join_cookie_headers(
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+    )
 }
 
 #[cfg(test)]

@@ -15,12 +15,8 @@ pub struct SetSession(pub Cookie<'static>);
 /// The cookie's name and attributes, with its value (a bearer token) left out.
 impl std::fmt::Debug for SetSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut shown = self.0.clone();
-        if !shown.value().is_empty() {
-            shown.set_value("<redacted>");
-        }
         f.debug_tuple("SetSession")
-            .field(&shown.to_string())
+            .field(&crate::cookies::redacted(&self.0))
             .finish()
     }
 }

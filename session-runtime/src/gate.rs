@@ -8,8 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use cookie::Cookie;
-use http::Extensions;
 use time::OffsetDateTime;
 
 use crate::cookies::removal_cookie;
@@ -34,7 +35,64 @@ pub(crate) struct Checked {
     hand_off: Option<HandOff>,
 }
 
-pub(crate) type HandOff = Box<dyn FnOnce(&mut Extensions) + Send>;
+/// A value the guard verified, for the framework's adapter to put into the request's
+/// extensions, where the extractors and other middleware find it.
+pub(crate) struct HandOff(Box<dyn Handed>);
+
+trait Handed: Send {
+    #[cfg(feature = "axum")]
+    fn into_http(self: Box<Self>, extensions: &mut http::Extensions);
+    #[cfg(feature = "actix")]
+    fn into_actix(self: Box<Self>, extensions: &mut actix_web::dev::Extensions);
+}
+
+struct Value<V>(V);
+
+impl<V: Clone + Send + Sync + 'static> Handed for Value<V> {
+    #[cfg(feature = "axum")]
+    fn into_http(self: Box<Self>, extensions: &mut http::Extensions) {
+        extensions.insert(self.0);
+    }
+    #[cfg(feature = "actix")]
+    fn into_actix(self: Box<Self>, extensions: &mut actix_web::dev::Extensions) {
+        extensions.insert(self.0);
+    }
+}
+
+impl HandOff {
+    fn new<V: Clone + Send + Sync + 'static>(value: V) -> HandOff {
+        HandOff(Box::new(Value(value)))
+    }
+
+    /// Puts the value into an axum (`http`) request.
+    #[cfg(feature = "axum")]
+    pub(crate) fn into_http(self, extensions: &mut http::Extensions) {
+        self.0.into_http(extensions);
+    }
+
+    /// Puts the value into an actix-web request.
+    #[cfg(feature = "actix")]
+    pub(crate) fn into_actix(self, extensions: &mut actix_web::dev::Extensions) {
+        self.0.into_actix(extensions);
+    }
+}
+
+/// All `Cookie:` header values of a request as one (HTTP/2 may split them), joined as RFC
+/// 6265 section 5.4 joins cookies. The common case, one header, is borrowed, not copied.
+pub(crate) fn join_cookie_headers<'a>(mut values: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
+    let Some(first) = values.next() else {
+        return Cow::Borrowed("");
+    };
+    let Some(second) = values.next() else {
+        return Cow::Borrowed(first);
+    };
+    let mut joined = format!("{first}; {second}");
+    for value in values {
+        joined.push_str("; ");
+        joined.push_str(value);
+    }
+    Cow::Owned(joined)
+}
 
 /// The check behind the guard, for stateless or database sessions.
 pub(crate) trait Checker: Send + Sync {
@@ -75,9 +133,7 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
                 signed_in: true,
                 renewed,
                 clear: None,
-                hand_off: Some(Box::new(move |extensions| {
-                    extensions.insert(session);
-                })),
+                hand_off: Some(HandOff::new(session)),
             }
         })
     }
@@ -101,9 +157,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T
             };
             let renew = ticket.expires_at - now < T::CONFIG.renew_within();
             let handed = ticket.clone();
-            let hand_off: Option<HandOff> = Some(Box::new(move |extensions| {
-                extensions.insert(handed);
-            }));
+            let hand_off = Some(HandOff::new(handed));
             // The row is read only where the optimistic answer is not enough: to renew (at
             // most once a window), and on public-only pages, where believing a revoked
             // session would send the user away from the login page until the cookie

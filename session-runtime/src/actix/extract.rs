@@ -1,0 +1,200 @@
+//! Extractors: [`Verified<T>`](crate::Verified) with the [`Keys`] in `web::Data<Keys>`, and
+//! [`DbSession<T>`](crate::db::DbSession) with the manager in `web::Data<Sessions<T>>`.
+
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use cookie::Cookie;
+use futures_util::future::LocalBoxFuture;
+
+use super::cookie_header;
+use super::guard::RejectWith;
+use super::response::add_cookie;
+use crate::cookies::removal_cookie;
+use crate::db::manager::OpenedTicket;
+use crate::db::{DbSession, SessionManager, SessionStore};
+use crate::error::Error;
+use crate::keys::Keys;
+use crate::session::Session;
+use crate::verified::Verified;
+
+/// The rejection of a request without a valid session: `401 Unauthorized` with a body that
+/// says nothing about why, `503` when the session store is down, and `Cache-Control:
+/// no-store`. A cookie that can never be accepted (revoked, expired, tampered) is removed.
+/// Behind a [`SessionGuard`](super::SessionGuard) configured with `on_rejection`, the
+/// configured response is sent instead of the `401`.
+pub struct Unauthorized {
+    store_failed: bool,
+    clear: Option<Cookie<'static>>,
+    configured: Option<Arc<RejectWith>>,
+}
+
+impl Unauthorized {
+    fn of<T: Session>(err: Error, request: &HttpRequest) -> Unauthorized {
+        let dead = !matches!(
+            err,
+            Error::Missing | Error::DuplicateCookie { .. } | Error::Store(_)
+        );
+        Unauthorized {
+            store_failed: matches!(err, Error::Store(_)),
+            clear: dead.then(|| removal_cookie(&T::CONFIG)),
+            configured: request.extensions().get::<Arc<RejectWith>>().cloned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Unauthorized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unauthorized")
+            .field("store_failed", &self.store_failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for Unauthorized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.store_failed {
+            true => "service unavailable",
+            false => "unauthorized",
+        })
+    }
+}
+
+/// The default rejection: `401` with a body that says nothing about why.
+pub(crate) fn bare_unauthorized() -> HttpResponse {
+    HttpResponse::Unauthorized().body("unauthorized")
+}
+
+impl ResponseError for Unauthorized {
+    fn status_code(&self) -> StatusCode {
+        match self.store_failed {
+            true => StatusCode::SERVICE_UNAVAILABLE,
+            false => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let mut response = match (self.store_failed, &self.configured) {
+            (true, _) => HttpResponse::ServiceUnavailable().body("service unavailable"),
+            (false, Some(configured)) => configured.rejection.respond(&configured.login_path),
+            (false, None) => bare_unauthorized(),
+        };
+        match &self.clear {
+            Some(clear) => add_cookie(&mut response, clear),
+            None => {
+                response
+                    .headers_mut()
+                    .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+        }
+        response
+    }
+}
+
+/// The session the guard verified for this request, if it did and nobody else holds it.
+fn handed_off<T: 'static>(request: &HttpRequest) -> Option<Verified<T>> {
+    let shared = request.extensions_mut().remove::<Arc<Verified<T>>>()?;
+    match Arc::try_unwrap(shared) {
+        Ok(verified) => Some(verified),
+        Err(shared) => {
+            request.extensions_mut().insert(shared);
+            None
+        }
+    }
+}
+
+/// Reads the session cookie and verifies it, with the [`Keys`] in `web::Data<Keys>` (a
+/// missing registration is a `500`, the application's mistake). `Option<Verified<T>>` gives
+/// `None` instead of the rejection.
+impl<T: Session + Send + Sync + 'static> FromRequest for Verified<T> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(verified) = handed_off::<T>(request) {
+            return ready(Ok(verified));
+        }
+        let Some(keys) = request.app_data::<web::Data<Keys>>() else {
+            return ready(Err(actix_web::error::ErrorInternalServerError(
+                "sessionkit: register the Keys with App::app_data(web::Data::new(keys))",
+            )));
+        };
+        ready(
+            T::from_cookie_header(&cookie_header(request.headers()), keys)
+                .map_err(|err| Unauthorized::of::<T>(err, request).into()),
+        )
+    }
+}
+
+/// The [`SessionManager`] of session type `T`, for the [`DbSession<T>`] extractor, whatever
+/// its store: `App::new().app_data(web::Data::new(Sessions::new(manager)))`.
+pub struct Sessions<T> {
+    loader: Arc<dyn Loader<T>>,
+}
+
+impl<T: Session + Send + Sync + 'static> Sessions<T> {
+    /// Wraps the manager the extractor loads sessions with.
+    pub fn new<S: SessionStore + 'static>(manager: Arc<SessionManager<T, S>>) -> Sessions<T> {
+        Sessions {
+            loader: Arc::new(manager),
+        }
+    }
+}
+
+/// Loading a session, with the store type erased.
+trait Loader<T>: Send + Sync {
+    fn load(
+        &self,
+        header: String,
+        opened: Option<OpenedTicket<T>>,
+    ) -> LocalBoxFuture<'static, Result<DbSession<T>, Error>>;
+}
+
+impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Loader<T>
+    for Arc<SessionManager<T, S>>
+{
+    fn load(
+        &self,
+        header: String,
+        opened: Option<OpenedTicket<T>>,
+    ) -> LocalBoxFuture<'static, Result<DbSession<T>, Error>> {
+        let manager = Arc::clone(self);
+        Box::pin(async move {
+            let now = time::OffsetDateTime::now_utc();
+            match opened {
+                Some(ticket) => manager.load_opened(ticket, now).await,
+                None => manager.load_at(&header, now).await,
+            }
+        })
+    }
+}
+
+/// Loads and checks the database session: the seal (or the guard's opened ticket), then the
+/// row. A missing `web::Data<Sessions<T>>` is a `500`.
+impl<T: Session + Send + Sync + 'static> FromRequest for DbSession<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let Some(sessions) = request.app_data::<web::Data<Sessions<T>>>() else {
+                return Err(actix_web::error::ErrorInternalServerError(
+                    "sessionkit: register Sessions::new(manager) with App::app_data",
+                ));
+            };
+            let opened = request.extensions_mut().remove::<OpenedTicket<T>>();
+            let header = cookie_header(request.headers()).into_owned();
+            sessions
+                .loader
+                .load(header, opened)
+                .await
+                .map_err(|err| Unauthorized::of::<T>(err, &request).into())
+        })
+    }
+}

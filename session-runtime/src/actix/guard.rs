@@ -1,0 +1,251 @@
+//! [`SessionGuard`]: the guide's proxy as actix-web middleware, with the same builder and the
+//! same decision ([`crate::gate`]) as the axum layer.
+
+use std::future::{Ready, ready};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION, SET_COOKIE};
+use actix_web::{Error as ActixError, HttpMessage, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+
+use super::cookie_header;
+use super::extract::bare_unauthorized;
+use super::response::add_cookie;
+use crate::db::{SessionManager, SessionStore};
+use crate::gate::{self, Database, Gate, Stateless, Verdict, set_cookie_name};
+use crate::keys::Keys;
+use crate::route::Rules;
+use crate::session::Session;
+
+/// What a request without a valid session gets, from the guard on a protected path and from
+/// the extractors behind it: as the axum `Rejection`, with actix-web's response type.
+#[derive(Clone)]
+pub enum Rejection {
+    /// `401 Unauthorized` with a body that says nothing about why (for APIs).
+    Unauthorized,
+    /// `303 See Other` to the guard's login path (for pages).
+    Login,
+    /// The application's own response.
+    Custom(Arc<dyn Fn() -> HttpResponse + Send + Sync>),
+}
+
+impl Rejection {
+    /// The application's own rejection, made fresh for each request.
+    pub fn custom(respond: impl Fn() -> HttpResponse + Send + Sync + 'static) -> Rejection {
+        Rejection::Custom(Arc::new(respond))
+    }
+
+    pub(crate) fn respond(&self, login_path: &str) -> HttpResponse {
+        match self {
+            Rejection::Unauthorized => bare_unauthorized(),
+            Rejection::Login => redirect(login_path),
+            Rejection::Custom(respond) => respond(),
+        }
+    }
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
+}
+
+/// The guard's rejection and login path, handed to the extractors behind it.
+pub(crate) struct RejectWith {
+    pub(crate) rejection: Rejection,
+    pub(crate) login_path: String,
+}
+
+/// Route protection in the manner of the guide's proxy, as actix-web middleware:
+/// `App::new().wrap(SessionGuard::stateless::<T>(keys).protect("/dashboard"))`. The same
+/// builder, the same decisions and the same hand-off to the extractors as the axum
+/// `SessionGuard`; see there.
+#[derive(Clone)]
+pub struct SessionGuard {
+    gate: Gate,
+    login_path: String,
+    home_path: String,
+    rejection: Option<Rejection>,
+}
+
+impl SessionGuard {
+    fn with(checker: Arc<dyn gate::Checker>) -> SessionGuard {
+        SessionGuard {
+            gate: Gate {
+                checker,
+                rules: Rules::new(),
+            },
+            login_path: "/login".into(),
+            home_path: "/".into(),
+            rejection: None,
+        }
+    }
+
+    /// A guard for stateless sessions of type `T`.
+    pub fn stateless<T: Session + Send + Sync + 'static>(keys: Keys) -> SessionGuard {
+        SessionGuard::with(Arc::new(Stateless::<T>::new(keys)))
+    }
+
+    /// A guard for database sessions; it reads the store only to renew and on public-only
+    /// paths.
+    pub fn database<T: Session + Send + Sync + 'static, S: SessionStore + 'static>(
+        manager: Arc<SessionManager<T, S>>,
+    ) -> SessionGuard {
+        SessionGuard::with(Arc::new(Database::new(manager)))
+    }
+
+    /// Requires a session under this path prefix, matched as the axum guard matches.
+    ///
+    /// # Panics
+    ///
+    /// If `prefix` is not an absolute path with plain segments.
+    pub fn protect(mut self, prefix: impl AsRef<str>) -> Self {
+        self.gate.rules.protect(prefix.as_ref());
+        self
+    }
+
+    /// Sends signed-in users away from this path prefix (`/login`, `/signup`).
+    pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
+        self.gate.rules.public_only(prefix.as_ref());
+        self
+    }
+
+    /// What a request without a valid session gets, here and from the extractors.
+    pub fn on_rejection(mut self, rejection: Rejection) -> Self {
+        self.rejection = Some(rejection);
+        self
+    }
+
+    /// Where requests without a session go. Default `/login`.
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = path.into();
+        self
+    }
+
+    /// Where signed-in requests to public-only paths go. Default `/`.
+    pub fn home_path(mut self, path: impl Into<String>) -> Self {
+        self.home_path = path.into();
+        self
+    }
+}
+
+/// The guard's configuration, shared by every request.
+struct Frozen {
+    guard: SessionGuard,
+    reject_with: Option<Arc<RejectWith>>,
+}
+
+impl<S, B> Transform<S, ServiceRequest> for SessionGuard
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = ActixError> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B, BoxBody>>;
+    type Error = ActixError;
+    type Transform = SessionGuardMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        let reject_with = self.rejection.clone().map(|rejection| {
+            Arc::new(RejectWith {
+                rejection,
+                login_path: self.login_path.clone(),
+            })
+        });
+        ready(Ok(SessionGuardMiddleware {
+            service: Rc::new(service),
+            frozen: Arc::new(Frozen {
+                guard: self.clone(),
+                reject_with,
+            }),
+        }))
+    }
+}
+
+/// The service [`SessionGuard`] wraps around the routes.
+pub struct SessionGuardMiddleware<S> {
+    service: Rc<S>,
+    frozen: Arc<Frozen>,
+}
+
+impl<S, B> Service<ServiceRequest> for SessionGuardMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = ActixError> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B, BoxBody>>;
+    type Error = ActixError;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let frozen = Arc::clone(&self.frozen);
+        Box::pin(async move {
+            let guard = &frozen.guard;
+            // actix-web's scopes do not rewrite the URI: this is the path the client sent.
+            let path = request.path().to_owned();
+            let header = cookie_header(request.headers()).into_owned();
+            let mut pass = match guard.gate.decide(&path, &header).await {
+                Verdict::Pass(pass) => pass,
+                Verdict::BadPath => {
+                    let response = no_store(HttpResponse::BadRequest().body("bad request"));
+                    return Ok(request.into_response(response).map_into_right_body());
+                }
+                Verdict::Reject { clear } => {
+                    let rejection = guard.rejection.as_ref().unwrap_or(&Rejection::Login);
+                    let mut response = rejection.respond(&guard.login_path);
+                    if let Some(clear) = &clear {
+                        add_cookie(&mut response, clear);
+                    }
+                    let response = no_store(response);
+                    return Ok(request.into_response(response).map_into_right_body());
+                }
+                Verdict::Home => {
+                    let response = no_store(redirect(&guard.home_path));
+                    return Ok(request.into_response(response).map_into_right_body());
+                }
+            };
+            let access = pass.access();
+            if let Some(hand_off) = pass.hand_off.take() {
+                hand_off.into_actix(&mut request.extensions_mut());
+            }
+            if let Some(reject_with) = &frozen.reject_with {
+                request.extensions_mut().insert(Arc::clone(reject_with));
+            }
+            let mut response = service.call(request).await?;
+            let handler_cookies: Vec<String> = response
+                .headers()
+                .get_all(SET_COOKIE)
+                .filter_map(|value| value.to_str().ok())
+                .filter_map(set_cookie_name)
+                .map(str::to_owned)
+                .collect();
+            let cookie = guard
+                .gate
+                .cookie_for(pass, handler_cookies.iter().map(String::as_str));
+            let headers = response.headers_mut();
+            if let Some(value) =
+                cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok())
+            {
+                headers.append(SET_COOKIE, value);
+            }
+            if gate::no_store(Some(access), headers.contains_key(SET_COOKIE)) {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            Ok(response.map_into_left_body())
+        })
+    }
+}
+
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,66 @@
+//! [`SetSession`]: setting, renewing or removing the session cookie as a value the handler
+//! returns.
+
+use actix_web::body::BoxBody;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, SET_COOKIE};
+use actix_web::{HttpRequest, HttpResponse, Responder};
+use cookie::Cookie;
+
+/// A `Set-Cookie` for the session: `SetSession(cookie).with(Redirect::to("/dashboard"))`, or
+/// on its own for an empty `200`. The response is also marked `Cache-Control: no-store`.
+#[derive(Clone)]
+pub struct SetSession(pub Cookie<'static>);
+
+/// A handler's response with the session cookie added: see [`SetSession::with`].
+pub struct WithSession<R> {
+    cookie: Cookie<'static>,
+    inner: R,
+}
+
+impl SetSession {
+    /// `inner`'s response, with the session cookie.
+    pub fn with<R: Responder>(self, inner: R) -> WithSession<R> {
+        WithSession {
+            cookie: self.0,
+            inner,
+        }
+    }
+}
+
+impl std::fmt::Debug for SetSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SetSession")
+            .field(&crate::cookies::redacted(&self.0))
+            .finish()
+    }
+}
+
+/// Adds the cookie to `response`, as header text (see the module docs), and `no-store`.
+pub(crate) fn add_cookie(response: &mut HttpResponse<impl Sized>, cookie: &Cookie<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+impl Responder for SetSession {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse<BoxBody> {
+        let mut response = HttpResponse::Ok().finish();
+        add_cookie(&mut response, &self.0);
+        response
+    }
+}
+
+impl<R: Responder> Responder for WithSession<R> {
+    type Body = BoxBody;
+
+    fn respond_to(self, request: &HttpRequest) -> HttpResponse<BoxBody> {
+        let mut response = self.inner.respond_to(request).map_into_boxed_body();
+        add_cookie(&mut response, &self.cookie);
+        response
+    }
+}
