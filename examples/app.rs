@@ -1,67 +1,35 @@
-//! A small but real web app on axum: sign up, log in, a dashboard, log out, and
-//! "log out everywhere", with database sessions in SQLite.
+//! A small but real web app on axum: sign up, log in, a dashboard with "Your sessions", log
+//! out, and "log out everywhere", with database sessions in SQLite.
 //!
 //! ```text
-//! cargo run --example app --features axum
+//! cargo run --example app --features axum,sqlite
 //! ```
 //!
 //! It needs no setup: the database is `examples/app.db`, created on first run, and it
 //! listens on <http://127.0.0.1:3000>. Set `SESSION_SECRET` to keep sessions across restarts,
 //! `SESSIONKIT_APP_ADDR` to listen elsewhere (port 0 picks a free one) and `SESSIONKIT_APP_DB`
-//! to use another database file.
+//! to use another database file. `examples/app_actix.rs` is the same app on actix-web: the
+//! logic and the pages are shared (`examples/support/app_core.rs`); this file only routes.
 //!
 //! The parts of the Next.js guide, and what replaces them here:
-//! - `createSession` → `SessionManager::create` returned as `SetSession` from the login handler;
+//! - `createSession` → `SessionManager::create_labeled` returned as `SetSession`;
 //! - `updateSession` → the `SessionGuard` layer's rolling refresh (a new token, not only a
 //!   longer cookie);
 //! - `deleteSession` → `SessionManager::revoke` returning the removal cookie;
 //! - the proxy → `SessionGuard` (optimistic redirects from the cookie alone);
 //! - `verifySession` in the data access layer → the `DbSession<UserSession>` extractor.
-//!
-//! The dashboard lists the user's sessions ("Your sessions", labelled by browser and system)
-//! with a button that signs out any other one.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+#[path = "support/app_core.rs"]
+mod app_core;
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use app_core::{App, Credentials, Device, Reply, UserSession};
 use axum::Router;
 use axum::extract::{Form, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
-use sessionkit::{
-    DbSession, HasSessions, Keys, Session, SessionGuard, SessionKey, SessionManager, SetSession,
-    SqliteStore,
-};
-use sqlx::SqlitePool;
-
-/// The session: who is signed in. It lives in the database; the cookie holds its sealed id.
-/// `secure = false` only because this demo serves plain http on 127.0.0.1; behind HTTPS,
-/// drop it (and prefer `cookie = "__Host-sid"`).
-#[derive(Debug, Clone, Serialize, Deserialize, Session)]
-#[session(
-    cookie = "sid",
-    ttl = "1h",
-    renew_within = "15m",
-    max_lifetime = "7d",
-    secure = false
-)]
-struct UserSession {
-    #[session(user_id)]
-    user_id: i64,
-    email: String,
-}
-
-#[derive(Clone)]
-struct App {
-    sessions: Arc<SessionManager<UserSession, SqliteStore>>,
-    db: SqlitePool,
-}
+use sessionkit::{DbSession, HasSessions, SessionGuard, SessionManager, SetSession, SqliteStore};
 
 impl HasSessions<UserSession> for App {
     type Store = SqliteStore;
@@ -71,418 +39,107 @@ impl HasSessions<UserSession> for App {
     }
 }
 
-#[derive(Deserialize)]
-struct Credentials {
-    email: String,
-    password: String,
+/// A shared reply as an axum response.
+fn respond(reply: Reply) -> Response {
+    match reply {
+        Reply::Page(status, html) => (status_code(status), Html(html)).into_response(),
+        Reply::Redirect(to, Some(cookie)) => (SetSession(cookie), Redirect::to(to)).into_response(),
+        Reply::Redirect(to, None) => Redirect::to(to).into_response(),
+        Reply::Status(status) => status_code(status).into_response(),
+    }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|agent| agent.to_str().ok())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let db_path = std::env::var("SESSIONKIT_APP_DB")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/examples/app.db").to_owned());
-    let addr: SocketAddr = std::env::var("SESSIONKIT_APP_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
-        .parse()?;
-    let keys = match std::env::var_os("SESSION_SECRET") {
-        Some(_) => Keys::from_env("SESSION_SECRET")?,
-        None => {
-            eprintln!(
-                "SESSION_SECRET is not set: using a key for this run only (sessions end at restart)"
-            );
-            Keys::generate().0
-        }
-    };
-
-    let store = SqliteStore::open(&db_path).await?;
-    let db = store.pool().clone();
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS users (
-            id INTEGER PRIMARY KEY,
-            email TEXT NOT NULL UNIQUE,
-            password_hash TEXT NOT NULL
-        )",
-    )
-    .execute(&db)
-    .await?;
-    let sessions = Arc::new(SessionManager::new(store, keys));
-    dummy_hash(); // made before the first login, so that no login pays for it
-
-    let guard = SessionGuard::database(Arc::clone(&sessions))
+    let (addr, db_path) = app_core::settings()?;
+    let app = App::open(&db_path).await?;
+    let guard = SessionGuard::database(app.sessions.clone())
         .protect("/dashboard")
         .public_only("/login")
         .public_only("/signup")
         .login_path("/login")
         .home_path("/dashboard");
 
-    let app = Router::new()
+    let router = Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
-        .route("/signup", get(signup_page).post(signup))
-        .route("/login", get(login_page).post(login))
-        .route("/dashboard", get(dashboard))
-        .route("/logout", post(logout))
-        .route("/logout-everywhere", post(logout_everywhere))
-        .route("/sessions/revoke", post(revoke_device))
+        .route(
+            "/signup",
+            get(|| async { respond(app_core::signup_page()) }).post(
+                |State(app): State<App>, headers: HeaderMap, Form(form): Form<Credentials>| async move {
+                    respond(app_core::signup(&app, form, user_agent(&headers)).await)
+                },
+            ),
+        )
+        .route(
+            "/login",
+            get(|| async { respond(app_core::login_page()) }).post(
+                |State(app): State<App>, headers: HeaderMap, Form(form): Form<Credentials>| async move {
+                    respond(app_core::login(&app, form, user_agent(&headers)).await)
+                },
+            ),
+        )
+        .route(
+            "/dashboard",
+            get(
+                |State(app): State<App>, session: Option<DbSession<UserSession>>| async move {
+                    respond(app_core::dashboard(&app, session).await)
+                },
+            ),
+        )
+        .route(
+            "/logout",
+            post(
+                |State(app): State<App>, session: Option<DbSession<UserSession>>| async move {
+                    respond(app_core::logout(&app, session).await)
+                },
+            ),
+        )
+        .route(
+            "/logout-everywhere",
+            post(
+                |State(app): State<App>, session: DbSession<UserSession>| async move {
+                    respond(app_core::logout_everywhere(&app, session).await)
+                },
+            ),
+        )
+        .route(
+            "/sessions/revoke",
+            post(
+                |State(app): State<App>, session: DbSession<UserSession>, Form(device): Form<Device>| async move {
+                    respond(app_core::revoke_device(&app, session, device).await)
+                },
+            ),
+        )
         .layer(guard)
         .layer(middleware::from_fn(same_origin_posts))
-        .with_state(App { sessions, db });
+        .with_state(app);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app).await?;
+    axum::serve(listener, router).await?;
     Ok(())
 }
 
-/// CSRF: the session cookie is SameSite=Lax, and every POST must come from a page of this
-/// site, as its `Origin` header says. A missing or foreign Origin is refused.
+/// The shared Origin check, in front of every route.
 async fn same_origin_posts(headers: HeaderMap, request: Request, next: Next) -> Response {
-    if request.method() == Method::POST {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|host| host.to_str().ok());
-        let origin = headers
-            .get(header::ORIGIN)
-            .and_then(|origin| origin.to_str().ok());
-        let same_site = matches!((host, origin), (Some(host), Some(origin)) if origin == format!("http://{host}"));
-        if !same_site {
-            return (
-                StatusCode::FORBIDDEN,
-                page("Forbidden", "<p>This form must be sent from this site.</p>"),
-            )
-                .into_response();
-        }
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &header::HeaderValue| value.to_str().ok())
+    };
+    let is_post = request.method() == Method::POST;
+    if !app_core::same_origin(is_post, header(header::HOST), header(header::ORIGIN)) {
+        return respond(app_core::forbidden());
     }
     next.run(request).await
-}
-
-async fn signup_page() -> Html<String> {
-    page(
-        "Sign up",
-        &form(
-            "/signup",
-            "Create account",
-            "Already have an account? <a href=\"/login\">Log in</a>",
-            None,
-        ),
-    )
-}
-
-async fn login_page() -> Html<String> {
-    page(
-        "Log in",
-        &form(
-            "/login",
-            "Log in",
-            "New here? <a href=\"/signup\">Create an account</a>",
-            None,
-        ),
-    )
-}
-
-async fn signup(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Form(credentials): Form<Credentials>,
-) -> Response {
-    let email = credentials.email.trim().to_lowercase();
-    if !email.contains('@') || credentials.password.len() < 8 {
-        let error = "Use a valid email and a password of at least 8 characters.";
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page(
-                "Sign up",
-                &form("/signup", "Create account", "", Some(error)),
-            ),
-        )
-            .into_response();
-    }
-    let salt = SaltString::generate(&mut OsRng);
-    let Ok(hash) = Argon2::default().hash_password(credentials.password.as_bytes(), &salt) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (email, password_hash) VALUES (?, ?) RETURNING id",
-    )
-    .bind(&email)
-    .bind(hash.to_string())
-    .fetch_one(&app.db)
-    .await;
-    match inserted {
-        Ok(user_id) => start_session(&app, user_id, email, &headers).await,
-        Err(_) => {
-            let error = "That email is already registered.";
-            (
-                StatusCode::CONFLICT,
-                page(
-                    "Sign up",
-                    &form("/signup", "Create account", "", Some(error)),
-                ),
-            )
-                .into_response()
-        }
-    }
-}
-
-async fn login(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Form(credentials): Form<Credentials>,
-) -> Response {
-    let email = credentials.email.trim().to_lowercase();
-    let user: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
-            .bind(&email)
-            .fetch_optional(&app.db)
-            .await
-            .unwrap_or(None);
-    // An unknown email costs the same argon2 verification as a known one, against a hash
-    // that no password matches, so the response time does not tell which emails exist.
-    let (user_id, stored_hash) = match &user {
-        Some((user_id, hash)) => (Some(*user_id), hash.as_str()),
-        None => (None, dummy_hash()),
-    };
-    let password_ok = PasswordHash::new(stored_hash).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(credentials.password.as_bytes(), &hash)
-            .is_ok()
-    });
-    match user_id.filter(|_| password_ok) {
-        Some(user_id) => start_session(&app, user_id, email, &headers).await,
-        None => {
-            let error = "Wrong email or password.";
-            (
-                StatusCode::UNAUTHORIZED,
-                page("Log in", &form("/login", "Log in", "", Some(error))),
-            )
-                .into_response()
-        }
-    }
-}
-
-/// A real argon2 hash, with the same parameters as every user's, of a random password
-/// nobody knows: made once, on the first login attempt.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        let password = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_str().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .unwrap_or_default()
-    })
-}
-
-/// createSession: a fresh session (a new id, so nothing planted before login survives it),
-/// labelled with the browser and system it came from, for the "Your sessions" list.
-async fn start_session(app: &App, user_id: i64, email: String, headers: &HeaderMap) -> Response {
-    let label = device_label(headers);
-    let payload = UserSession { user_id, email };
-    match app.sessions.create_labeled(&payload, &label).await {
-        Ok(cookie) => (SetSession(cookie), Redirect::to("/dashboard")).into_response(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
-}
-
-/// verifySession: the extractor checked the seal and the row before this runs. A cookie
-/// whose session was revoked elsewhere passes the guard's optimistic check but not this
-/// one, and is sent to log in again.
-async fn dashboard(State(app): State<App>, session: Option<DbSession<UserSession>>) -> Response {
-    let Some(session) = session else {
-        return (
-            SetSession(UserSession::removal_cookie()),
-            Redirect::to("/login"),
-        )
-            .into_response();
-    };
-    let devices = match app
-        .sessions
-        .list_sessions(&session.user_id.to_string())
-        .await
-    {
-        Ok(devices) => devices,
-        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    };
-    let rows: String = devices
-        .iter()
-        .map(|device| {
-            let action = match device.key == session.key() {
-                true => "<span class=\"current\">this device</span>".to_owned(),
-                false => format!(
-                    "<form method=\"post\" action=\"/sessions/revoke\">\
-                     <input type=\"hidden\" name=\"key\" value=\"{key}\">\
-                     <button class=\"secondary small\">Sign out</button></form>",
-                    key = device.key.to_hex()
-                ),
-            };
-            format!(
-                "<li class=\"device\"><div><strong>{label}</strong><br><small>since {since}</small></div>{action}</li>",
-                label = escape(device.label.as_deref().unwrap_or("Unknown device")),
-                since = when(unix(device.created_at)),
-            )
-        })
-        .collect();
-    let body = format!(
-        "<p class=\"lead\">Signed in as <strong>{email}</strong>.</p>
-         <dl>
-           <dt>Session started</dt><dd>{created}</dd>
-           <dt>Expires unless you stay active</dt><dd>{expires}</dd>
-         </dl>
-         <h2>Your sessions</h2>
-         <ul class=\"devices\">{rows}</ul>
-         <div class=\"actions\">
-           <form method=\"post\" action=\"/logout\"><button id=\"logout\">Log out</button></form>
-           <form method=\"post\" action=\"/logout-everywhere\"><button id=\"logout-everywhere\" class=\"secondary\">Log out everywhere</button></form>
-         </div>",
-        email = escape(&session.email),
-        created = when(session.created_at()),
-        expires = when(session.expires_at()),
-    );
-    page("Dashboard", &body).into_response()
-}
-
-#[derive(Deserialize)]
-struct Device {
-    key: String,
-}
-
-/// "Sign out" on one row of "Your sessions": ends that session if it is one of the signed-in
-/// user's own. A key that is malformed or names somebody else's session ends nothing.
-async fn revoke_device(
-    State(app): State<App>,
-    session: DbSession<UserSession>,
-    Form(device): Form<Device>,
-) -> Response {
-    let Some(key) = SessionKey::from_hex(&device.key) else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    match app
-        .sessions
-        .revoke_session_of(&session.user_id.to_string(), &key)
-        .await
-    {
-        Ok(_) => Redirect::to("/dashboard").into_response(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
-}
-
-/// A short label for the device a login came from: its browser and system, as its
-/// `User-Agent` names them.
-fn device_label(headers: &HeaderMap) -> String {
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|agent| agent.to_str().ok())
-        .unwrap_or_default();
-    let find = |names: &[(&'static str, &'static str)]| {
-        names
-            .iter()
-            .find(|(needle, _)| agent.contains(needle))
-            .map(|(_, name)| *name)
-    };
-    // Order matters: Edge and Chrome also say "Safari", and Android also says "Linux".
-    let browser = find(&[
-        ("Edg/", "Edge"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-    ]);
-    let system = find(&[
-        ("Android", "Android"),
-        ("iPhone", "iPhone"),
-        ("Windows", "Windows"),
-        ("Mac OS", "macOS"),
-        ("Linux", "Linux"),
-    ]);
-    match (browser, system) {
-        (Some(browser), Some(system)) => format!("{browser} on {system}"),
-        (Some(name), None) | (None, Some(name)) => name.to_owned(),
-        (None, None) => "Unknown device".to_owned(),
-    }
-}
-
-fn unix(seconds: i64) -> sessionkit::time::OffsetDateTime {
-    sessionkit::time::OffsetDateTime::from_unix_timestamp(seconds)
-        .unwrap_or(sessionkit::time::OffsetDateTime::UNIX_EPOCH)
-}
-
-/// deleteSession.
-async fn logout(State(app): State<App>, session: Option<DbSession<UserSession>>) -> Response {
-    let removal = match session {
-        Some(session) => app.sessions.revoke(&session).await.ok(),
-        None => None,
-    };
-    let removal = removal.unwrap_or_else(UserSession::removal_cookie);
-    (SetSession(removal), Redirect::to("/login")).into_response()
-}
-
-async fn logout_everywhere(State(app): State<App>, session: DbSession<UserSession>) -> Response {
-    match app.sessions.revoke_user(&session.user_id.to_string()).await {
-        Ok(_) => (
-            SetSession(UserSession::removal_cookie()),
-            Redirect::to("/login"),
-        )
-            .into_response(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
-}
-
-fn form(action: &str, button: &str, footer: &str, error: Option<&str>) -> String {
-    let error = error
-        .map(|error| format!("<p class=\"error\">{}</p>", escape(error)))
-        .unwrap_or_default();
-    format!(
-        "{error}<form method=\"post\" action=\"{action}\" class=\"stack\">
-           <label>Email <input type=\"email\" name=\"email\" required autocomplete=\"username\"></label>
-           <label>Password <input type=\"password\" name=\"password\" required minlength=\"8\"></label>
-           <button type=\"submit\">{button}</button>
-         </form>
-         <p class=\"footer\">{footer}</p>"
-    )
-}
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
-<title>{title} · sessionkit</title>
-<style>
-  body {{ font-family: system-ui, sans-serif; background: #f4f5f7; color: #1d2433; margin: 0; }}
-  main {{ max-width: 26rem; margin: 4rem auto; background: #fff; padding: 2rem 2.25rem; border-radius: 12px;
-         box-shadow: 0 2px 12px rgba(20, 30, 60, .08); }}
-  h1 {{ margin-top: 0; font-size: 1.5rem; }}
-  .stack {{ display: grid; gap: .9rem; }}
-  label {{ display: grid; gap: .3rem; font-size: .9rem; color: #4a5468; }}
-  input {{ font: inherit; padding: .55rem .7rem; border: 1px solid #c9cfdb; border-radius: 8px; }}
-  button {{ font: inherit; padding: .6rem 1rem; border: 0; border-radius: 8px; background: #3b5bdb; color: #fff; cursor: pointer; }}
-  button.secondary {{ background: #e8ebf3; color: #1d2433; }}
-  .actions {{ display: flex; gap: .6rem; margin-top: 1.5rem; }}
-  .error {{ background: #fff0f0; color: #a61e1e; padding: .6rem .8rem; border-radius: 8px; }}
-  .footer {{ font-size: .9rem; color: #4a5468; }}
-  dt {{ font-size: .8rem; color: #6b7488; }} dd {{ margin: 0 0 .7rem; }}
-  h2 {{ font-size: 1rem; margin: 1.4rem 0 .5rem; }}
-  .devices {{ list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }}
-  .device {{ display: flex; justify-content: space-between; align-items: center; padding: .5rem .7rem;
-            border: 1px solid #e3e7ef; border-radius: 8px; }}
-  .device small, .current {{ color: #6b7488; font-size: .8rem; }}
-  button.small {{ padding: .35rem .7rem; font-size: .85rem; }}
-</style></head>
-<body><main><h1>{title}</h1>{body}</main></body></html>"
-    ))
-}
-
-fn when(time: sessionkit::time::OffsetDateTime) -> String {
-    format!(
-        "{} {:02}:{:02} UTC",
-        time.date(),
-        time.hour(),
-        time.minute()
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

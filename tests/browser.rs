@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::RunningApp;
+use app::{Framework, RunningApp};
 use fantoccini::{ClientBuilder, Locator};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -73,12 +73,20 @@ fn browser_available() -> bool {
     false
 }
 
+/// The same journey through the axum app and the actix-web app, one after the other (they
+/// would share the browser profile and driver port if run at once).
 #[tokio::test]
 async fn log_in_through_the_form_in_chromium() {
     if !browser_available() {
         return;
     }
-    let app = RunningApp::start();
+    for framework in [Framework::Axum, Framework::Actix] {
+        log_in_on(framework).await;
+    }
+}
+
+async fn log_in_on(framework: Framework) {
+    let app = RunningApp::start(framework);
     // The account to log in with, made over plain HTTP.
     let signup = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -165,7 +173,8 @@ async fn log_in_through_the_form_in_chromium() {
     let screenshot = client.screenshot().await.unwrap();
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     std::fs::create_dir_all(&target).unwrap();
-    std::fs::write(target.join("dashboard.png"), &screenshot).unwrap();
+    let name = format!("dashboard-{}.png", format!("{framework:?}").to_lowercase());
+    std::fs::write(target.join(name), &screenshot).unwrap();
     assert!(screenshot.starts_with(b"\x89PNG"));
 
     // 4. Reloading keeps the session.

@@ -7,7 +7,7 @@ mod common;
 #[path = "support/app.rs"]
 mod app;
 
-use app::{APP_SECRET, RunningApp};
+use app::{APP_SECRET, Framework, RunningApp};
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
@@ -46,9 +46,7 @@ async fn signed_up_cookie(app: &RunningApp, email: &str) -> String {
     common::set_cookie_value(response.headers()[SET_COOKIE].to_str().unwrap(), "sid")
 }
 
-#[tokio::test]
-async fn signup_login_dashboard_reload_logout() {
-    let app = RunningApp::start();
+async fn signup_login_dashboard_reload_logout(app: RunningApp) {
     let client = browser();
     let response = post_form(
         &client,
@@ -120,9 +118,7 @@ async fn signup_login_dashboard_reload_logout() {
     assert!(login.text().await.unwrap().contains("ada@example.com"));
 }
 
-#[tokio::test]
-async fn a_protected_route_without_a_cookie_redirects_to_login() {
-    let app = RunningApp::start();
+async fn a_protected_route_without_a_cookie_redirects_to_login(app: RunningApp) {
     let response = raw().get(app.at("/dashboard")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/login");
@@ -133,9 +129,7 @@ async fn a_protected_route_without_a_cookie_redirects_to_login() {
     );
 }
 
-#[tokio::test]
-async fn a_tampered_cookie_is_turned_away() {
-    let app = RunningApp::start();
+async fn a_tampered_cookie_is_turned_away(app: RunningApp) {
     let cookie = signed_up_cookie(&app, "mallory@example.com").await;
     let ok = raw()
         .get(app.at("/dashboard"))
@@ -159,9 +153,7 @@ async fn a_tampered_cookie_is_turned_away() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_session_is_sent_to_login() {
-    let app = RunningApp::start();
+async fn an_expired_session_is_sent_to_login(app: RunningApp) {
     let cookie = signed_up_cookie(&app, "grace@example.com").await;
     // The same session id, sealed as it was two hours ago: its exp has passed.
     let expired = reseal_ticket(&cookie, OffsetDateTime::now_utc() - Duration::hours(2));
@@ -175,9 +167,7 @@ async fn an_expired_session_is_sent_to_login() {
     assert_eq!(response.headers()[LOCATION], "/login");
 }
 
-#[tokio::test]
-async fn logging_out_everywhere_ends_the_other_clients_session() {
-    let app = RunningApp::start();
+async fn logging_out_everywhere_ends_the_other_clients_session(app: RunningApp) {
     let laptop = browser();
     let phone = browser();
     post_form(
@@ -213,9 +203,7 @@ async fn logging_out_everywhere_ends_the_other_clients_session() {
     );
 }
 
-#[tokio::test]
-async fn a_post_without_this_sites_origin_is_refused() {
-    let app = RunningApp::start();
+async fn a_post_without_this_sites_origin_is_refused(app: RunningApp) {
     let form = [
         ("email", "eve@example.com"),
         ("password", "correct horse battery"),
@@ -279,9 +267,7 @@ fn device_keys(page: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn your_sessions_lists_each_device_and_signs_one_out() {
-    let app = RunningApp::start();
+async fn your_sessions_lists_each_device_and_signs_one_out(app: RunningApp) {
     let (laptop, phone) = (device(FIREFOX_LINUX), device(SAFARI_IPHONE));
     let email = "margaret@example.com";
     post_form(&laptop, &app, "/signup", email, "correct horse battery").await;
@@ -359,9 +345,7 @@ async fn your_sessions_lists_each_device_and_signs_one_out() {
 /// After "log out everywhere", a device still holding its (revoked) cookie reaches the login
 /// page at once, and the stale cookie is removed, instead of being sent to a dashboard that
 /// refuses it until the cookie expires.
-#[tokio::test]
-async fn after_logging_out_everywhere_the_login_page_is_reachable() {
-    let app = RunningApp::start();
+async fn after_logging_out_everywhere_the_login_page_is_reachable(app: RunningApp) {
     let laptop = browser();
     let email = "barbara@example.com";
     post_form(&laptop, &app, "/signup", email, "correct horse battery").await;
@@ -397,3 +381,36 @@ async fn after_logging_out_everywhere_the_login_page_is_reachable() {
     assert_eq!(dashboard.status(), StatusCode::SEE_OTHER);
     assert_eq!(dashboard.headers()[LOCATION], "/login");
 }
+
+/// Every scenario runs against both servers: the same app on axum and on actix-web.
+macro_rules! on_both_frameworks {
+    ($($scenario:ident),* $(,)?) => {
+        mod axum_app {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(super::RunningApp::start(super::Framework::Axum)).await;
+                }
+            )*
+        }
+        mod actix_app {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(super::RunningApp::start(super::Framework::Actix)).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_frameworks!(
+    signup_login_dashboard_reload_logout,
+    a_protected_route_without_a_cookie_redirects_to_login,
+    a_tampered_cookie_is_turned_away,
+    an_expired_session_is_sent_to_login,
+    logging_out_everywhere_ends_the_other_clients_session,
+    a_post_without_this_sites_origin_is_refused,
+    your_sessions_lists_each_device_and_signs_one_out,
+    after_logging_out_everywhere_the_login_page_is_reachable,
+);

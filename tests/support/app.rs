@@ -1,4 +1,4 @@
-//! Runs `examples/app.rs` as a real server on a random loopback port, for the HTTP and
+//! Runs `examples/app.rs` (axum) or `examples/app_actix.rs` (actix-web) as a real server on a random loopback port, for the HTTP and
 //! browser tests.
 #![allow(dead_code)]
 
@@ -9,6 +9,22 @@ use std::process::{Child, Command, Stdio};
 /// The secret the test server is started with, so that tests can mint cookies.
 pub const APP_SECRET: &str = "app-test-secret-0123456789-abcdefghijklm";
 
+/// Which of the two example apps: the same app on axum (`app`) or actix-web (`app_actix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Axum,
+    Actix,
+}
+
+impl Framework {
+    fn binary(self) -> &'static str {
+        match self {
+            Framework::Axum => "app",
+            Framework::Actix => "app_actix",
+        }
+    }
+}
+
 /// The running example app; killed when dropped.
 pub struct RunningApp {
     child: Child,
@@ -17,7 +33,7 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
-    pub fn start() -> RunningApp {
+    pub fn start(framework: Framework) -> RunningApp {
         // Test binaries live in target/<profile>/deps; examples in target/<profile>/examples.
         let exe = std::env::current_exe().unwrap();
         let binary = exe
@@ -26,7 +42,7 @@ impl RunningApp {
             .parent()
             .unwrap()
             .join("examples")
-            .join("app");
+            .join(framework.binary());
         assert!(
             binary.exists(),
             "{} is missing: run the tests with `--all-features` so that cargo builds the example",
