@@ -152,6 +152,56 @@
 //! serialized as `iat`, `exp`, `nbf`, `iss`, `aud` or `auth_time` ([`AUTH_TIME`]; the
 //! derive refuses it), and do not use `#[serde(deny_unknown_fields)]`
 //! (the derive rejects it).
+#![cfg_attr(
+    feature = "actix",
+    doc = r#"
+# actix-web
+
+With the `actix` feature: the same extractors, [`actix::SetSession`] as a responder, and
+[`actix::SessionGuard`] as middleware with the axum layer's builder and behaviour.
+
+```
+# use serde::{Deserialize, Serialize};
+use actix_web::{App, test, web};
+use sessionkit::actix::{SessionGuard, SetSession};
+use sessionkit::{Keys, Session, Verified};
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "session", ttl = "7d")]
+struct UserSession {
+    user_id: String,
+}
+
+# actix_web::rt::System::new().block_on(async {
+let keys = Keys::generate().0;
+let app = test::init_service(
+    App::new()
+        .app_data(web::Data::new(keys.clone()))
+        .route("/dashboard", web::get().to(|session: Verified<UserSession>| async move {
+            session.user_id.clone()
+        }))
+        .route("/logout", web::post().to(|| async {
+            SetSession(UserSession::removal_cookie()).with("logged out")
+        }))
+        .wrap(SessionGuard::stateless::<UserSession>(keys.clone()).protect("/dashboard")),
+)
+.await;
+
+// Without a session: to the login page.
+let response = test::call_service(&app, test::TestRequest::get().uri("/dashboard").to_request()).await;
+assert_eq!(response.status(), 303);
+
+// With one: the handler runs, on the guard's verification.
+let token = UserSession { user_id: "42".into() }.encrypt(&keys)?;
+let request = test::TestRequest::get()
+    .uri("/dashboard")
+    .insert_header(("cookie", format!("session={token}")))
+    .to_request();
+assert_eq!(test::call_and_read_body(&app, request).await, "42");
+# Ok::<(), sessionkit::Error>(()) }).unwrap();
+```
+"#
+)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]

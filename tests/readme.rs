@@ -37,10 +37,11 @@ publish = false
 [workspace]
 
 [dependencies]
-sessionkit = {{ path = {repo:?}, features = ["axum", "sqlite"] }}
+sessionkit = {{ path = {repo:?}, features = ["axum", "actix", "sqlite"] }}
 serde = {{ version = "1", features = ["derive"] }}
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
 axum = "0.8"
+actix-web = "4"
 "#,
         repo = repo.display().to_string()
     );
