@@ -200,6 +200,43 @@ let request = test::TestRequest::get()
 assert_eq!(test::call_and_read_body(&app, request).await, "42");
 # Ok::<(), sessionkit::Error>(()) }).unwrap();
 ```
+
+Database sessions: register the manager as [`actix::Sessions`] for the `DbSession<T>`
+extractor.
+
+```
+# use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use actix_web::{App, test, web};
+use sessionkit::actix::Sessions;
+use sessionkit::{DbSession, Keys, MemoryStore, Session, SessionManager};
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "sid", ttl = "1h")]
+struct Account {
+    #[session(user_id)]
+    user_id: u64,
+}
+
+# actix_web::rt::System::new().block_on(async {
+let manager = Arc::new(SessionManager::<Account, _>::new(MemoryStore::new(), Keys::generate().0));
+let cookie = manager.create(&Account { user_id: 7 }).await?;
+let app = test::init_service(
+    App::new()
+        .app_data(web::Data::new(Sessions::new(Arc::clone(&manager))))
+        .route("/me", web::get().to(|session: DbSession<Account>| async move {
+            session.user_id.to_string()
+        })),
+)
+.await;
+let request = test::TestRequest::get()
+    .uri("/me")
+    .insert_header(("cookie", format!("sid={}", cookie.value())))
+    .to_request();
+assert_eq!(test::call_and_read_body(&app, request).await, "7");
+# Ok::<(), sessionkit::Error>(()) }).unwrap();
+```
 "#
 )]
 #![forbid(unsafe_code)]

@@ -371,3 +371,97 @@ async fn every_cookie_attribute_survives_partitioned_included() {
         "{shown}"
     );
 }
+
+/// A store that is down: every call fails as an outage.
+struct Down;
+
+impl sessionkit::SessionStore for Down {
+    async fn create(&self, _: &sessionkit::Record) -> Result<(), sessionkit::Error> {
+        Err(down())
+    }
+    async fn load(
+        &self,
+        _: &sessionkit::SessionKey,
+        _: i64,
+    ) -> Result<Option<sessionkit::Record>, sessionkit::Error> {
+        Err(down())
+    }
+    async fn update(
+        &self,
+        _: &sessionkit::SessionKey,
+        _: u64,
+        _: Option<&str>,
+        _: &str,
+        _: i64,
+    ) -> Result<sessionkit::Updated, sessionkit::Error> {
+        Err(down())
+    }
+    async fn extend(
+        &self,
+        _: &sessionkit::SessionKey,
+        _: i64,
+        _: i64,
+    ) -> Result<Option<i64>, sessionkit::Error> {
+        Err(down())
+    }
+    async fn rotate(
+        &self,
+        _: &sessionkit::SessionKey,
+        _: &sessionkit::SessionKey,
+        _: i64,
+        _: i64,
+    ) -> Result<bool, sessionkit::Error> {
+        Err(down())
+    }
+    async fn delete(&self, _: &sessionkit::SessionKey) -> Result<bool, sessionkit::Error> {
+        Err(down())
+    }
+    async fn delete_user(&self, _: &str, _: &str) -> Result<u64, sessionkit::Error> {
+        Err(down())
+    }
+    async fn list_user(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+    ) -> Result<Vec<sessionkit::SessionInfo>, sessionkit::Error> {
+        Err(down())
+    }
+    async fn purge_expired(&self, _: &str, _: i64) -> Result<u64, sessionkit::Error> {
+        Err(down())
+    }
+}
+
+fn down() -> sessionkit::Error {
+    sessionkit::StoreError::error(sessionkit::StoreErrorKind::Unavailable, "down for the test")
+}
+
+#[actix_web::test]
+async fn a_store_outage_is_a_503_not_signed_out() {
+    // A ticket sealed by a working manager, then presented to one whose store is down.
+    let working = SessionManager::<Account, _>::new(MemoryStore::new(), keys());
+    let cookie = working
+        .create(&Account {
+            user_id: "7".into(),
+        })
+        .await
+        .unwrap();
+    let broken = Arc::new(SessionManager::<Account, _>::new(Down, keys()));
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(Sessions::new(Arc::clone(&broken))))
+            .route("/app", web::get().to(account_id)),
+    )
+    .await;
+    let request = test::TestRequest::get()
+        .uri("/app")
+        .insert_header((header::COOKIE, format!("sid={}", cookie.value())))
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(value(response.headers(), header::CACHE_CONTROL), "no-store");
+    assert!(
+        response.headers().get(header::SET_COOKIE).is_none(),
+        "the cookie is kept"
+    );
+}
