@@ -210,6 +210,107 @@ impl<T, S> Database<T, S> {
     }
 }
 
+/// A framework's `SessionGuard` as it is built up: one definition for every framework, so
+/// that their guards are configured alike.
+#[derive(Clone)]
+pub(crate) struct GuardConfig<R> {
+    pub(crate) gate: Gate,
+    pub(crate) login_path: String,
+    pub(crate) home_path: String,
+    pub(crate) rejection: Option<R>,
+}
+
+impl<R> GuardConfig<R> {
+    pub(crate) fn new(checker: Arc<dyn Checker>) -> GuardConfig<R> {
+        GuardConfig {
+            gate: Gate {
+                checker,
+                rules: Rules::new(),
+            },
+            login_path: "/login".into(),
+            home_path: "/".into(),
+            rejection: None,
+        }
+    }
+}
+
+/// The public builder of a framework's `SessionGuard` (a struct whose one field is
+/// `config: GuardConfig<$rejection>`), written once for every framework.
+macro_rules! guard_builder {
+    ($rejection:ty) => {
+        impl SessionGuard {
+            /// A guard for stateless sessions of type `T`.
+            pub fn stateless<T: $crate::Session + Send + Sync + 'static>(
+                keys: $crate::Keys,
+            ) -> SessionGuard {
+                SessionGuard {
+                    config: $crate::gate::GuardConfig::new(std::sync::Arc::new(
+                        $crate::gate::Stateless::<T>::new(keys),
+                    )),
+                }
+            }
+
+            /// A guard for database sessions; it reads the store only to renew and on
+            /// public-only paths (so that a revoked session reaches the login page at once).
+            pub fn database<T, S>(
+                manager: std::sync::Arc<$crate::db::SessionManager<T, S>>,
+            ) -> SessionGuard
+            where
+                T: $crate::Session + Send + Sync + 'static,
+                S: $crate::db::SessionStore + 'static,
+            {
+                SessionGuard {
+                    config: $crate::gate::GuardConfig::new(std::sync::Arc::new(
+                        $crate::gate::Database::new(manager),
+                    )),
+                }
+            }
+
+            /// Requires a session under this path prefix. `/dashboard` and `/dashboard/` both
+            /// cover `/dashboard`, `/dashboard/` and `/dashboard/x`, never `/dashboards`.
+            /// Requests are matched on their percent-decoded path, with ASCII case ignored
+            /// (see [`crate::route`]), and a prefix is always a full path from the root of the
+            /// app, also behind a nested router or a scope.
+            ///
+            /// # Panics
+            ///
+            /// If `prefix` is not an absolute path with plain segments (`"/admin"`, not
+            /// `"admin"` or `"/a/../b"`).
+            pub fn protect(mut self, prefix: impl AsRef<str>) -> Self {
+                self.config.gate.rules.protect(prefix.as_ref());
+                self
+            }
+
+            /// Sends signed-in users away from this path prefix (`/login`, `/signup`).
+            /// Matched as [`SessionGuard::protect`] matches, which also wins where both apply.
+            pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
+                self.config.gate.rules.public_only(prefix.as_ref());
+                self
+            }
+
+            /// What a request without a valid session gets, here and from the
+            /// `Verified`/`DbSession` extractors behind this guard.
+            pub fn on_rejection(mut self, rejection: $rejection) -> Self {
+                self.config.rejection = Some(rejection);
+                self
+            }
+
+            /// Where requests without a session go. Default `/login`.
+            pub fn login_path(mut self, path: impl Into<String>) -> Self {
+                self.config.login_path = path.into();
+                self
+            }
+
+            /// Where signed-in requests to public-only paths go. Default `/`.
+            pub fn home_path(mut self, path: impl Into<String>) -> Self {
+                self.config.home_path = path.into();
+                self
+            }
+        }
+    };
+}
+pub(crate) use guard_builder;
+
 /// A guard's rules and check, shared by every framework's guard.
 #[derive(Clone)]
 pub(crate) struct Gate {

@@ -1,5 +1,5 @@
 //! [`SessionGuard`]: the guide's proxy as actix-web middleware, with the same builder and the
-//! same decision ([`crate::gate`]) as the axum layer.
+//! same decision (the crate's framework-neutral `gate`) as the axum layer.
 
 use std::future::{Ready, ready};
 use std::rc::Rc;
@@ -14,11 +14,7 @@ use futures_util::future::LocalBoxFuture;
 use super::cookie_header;
 use super::extract::bare_unauthorized;
 use super::response::add_cookie;
-use crate::db::{SessionManager, SessionStore};
-use crate::gate::{self, Database, Gate, Stateless, Verdict, set_cookie_name};
-use crate::keys::Keys;
-use crate::route::Rules;
-use crate::session::Session;
+use crate::gate::{self, GuardConfig, Verdict, set_cookie_name};
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it: as the axum `Rejection`, with actix-web's response type.
@@ -65,76 +61,14 @@ pub(crate) struct RejectWith {
 /// `SessionGuard`; see there.
 #[derive(Clone)]
 pub struct SessionGuard {
-    gate: Gate,
-    login_path: String,
-    home_path: String,
-    rejection: Option<Rejection>,
+    config: GuardConfig<Rejection>,
 }
 
-impl SessionGuard {
-    fn with(checker: Arc<dyn gate::Checker>) -> SessionGuard {
-        SessionGuard {
-            gate: Gate {
-                checker,
-                rules: Rules::new(),
-            },
-            login_path: "/login".into(),
-            home_path: "/".into(),
-            rejection: None,
-        }
-    }
-
-    /// A guard for stateless sessions of type `T`.
-    pub fn stateless<T: Session + Send + Sync + 'static>(keys: Keys) -> SessionGuard {
-        SessionGuard::with(Arc::new(Stateless::<T>::new(keys)))
-    }
-
-    /// A guard for database sessions; it reads the store only to renew and on public-only
-    /// paths.
-    pub fn database<T: Session + Send + Sync + 'static, S: SessionStore + 'static>(
-        manager: Arc<SessionManager<T, S>>,
-    ) -> SessionGuard {
-        SessionGuard::with(Arc::new(Database::new(manager)))
-    }
-
-    /// Requires a session under this path prefix, matched as the axum guard matches.
-    ///
-    /// # Panics
-    ///
-    /// If `prefix` is not an absolute path with plain segments.
-    pub fn protect(mut self, prefix: impl AsRef<str>) -> Self {
-        self.gate.rules.protect(prefix.as_ref());
-        self
-    }
-
-    /// Sends signed-in users away from this path prefix (`/login`, `/signup`).
-    pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
-        self.gate.rules.public_only(prefix.as_ref());
-        self
-    }
-
-    /// What a request without a valid session gets, here and from the extractors.
-    pub fn on_rejection(mut self, rejection: Rejection) -> Self {
-        self.rejection = Some(rejection);
-        self
-    }
-
-    /// Where requests without a session go. Default `/login`.
-    pub fn login_path(mut self, path: impl Into<String>) -> Self {
-        self.login_path = path.into();
-        self
-    }
-
-    /// Where signed-in requests to public-only paths go. Default `/`.
-    pub fn home_path(mut self, path: impl Into<String>) -> Self {
-        self.home_path = path.into();
-        self
-    }
-}
+gate::guard_builder!(Rejection);
 
 /// The guard's configuration, shared by every request.
 struct Frozen {
-    guard: SessionGuard,
+    config: GuardConfig<Rejection>,
     reject_with: Option<Arc<RejectWith>>,
 }
 
@@ -150,16 +84,17 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let reject_with = self.rejection.clone().map(|rejection| {
+        let config = self.config.clone();
+        let reject_with = config.rejection.clone().map(|rejection| {
             Arc::new(RejectWith {
                 rejection,
-                login_path: self.login_path.clone(),
+                login_path: config.login_path.clone(),
             })
         });
         ready(Ok(SessionGuardMiddleware {
             service: Rc::new(service),
             frozen: Arc::new(Frozen {
-                guard: self.clone(),
+                config,
                 reject_with,
             }),
         }))
@@ -187,19 +122,19 @@ where
         let service = Rc::clone(&self.service);
         let frozen = Arc::clone(&self.frozen);
         Box::pin(async move {
-            let guard = &frozen.guard;
+            let config = &frozen.config;
             // actix-web's scopes do not rewrite the URI: this is the path the client sent.
             let path = request.path().to_owned();
             let header = cookie_header(request.headers()).into_owned();
-            let mut pass = match guard.gate.decide(&path, &header).await {
+            let mut pass = match config.gate.decide(&path, &header).await {
                 Verdict::Pass(pass) => pass,
                 Verdict::BadPath => {
                     let response = no_store(HttpResponse::BadRequest().body("bad request"));
                     return Ok(request.into_response(response).map_into_right_body());
                 }
                 Verdict::Reject { clear } => {
-                    let rejection = guard.rejection.as_ref().unwrap_or(&Rejection::Login);
-                    let mut response = rejection.respond(&guard.login_path);
+                    let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
+                    let mut response = rejection.respond(&config.login_path);
                     if let Some(clear) = &clear {
                         add_cookie(&mut response, clear);
                     }
@@ -207,7 +142,7 @@ where
                     return Ok(request.into_response(response).map_into_right_body());
                 }
                 Verdict::Home => {
-                    let response = no_store(redirect(&guard.home_path));
+                    let response = no_store(redirect(&config.home_path));
                     return Ok(request.into_response(response).map_into_right_body());
                 }
             };
@@ -226,7 +161,7 @@ where
                 .filter_map(set_cookie_name)
                 .map(str::to_owned)
                 .collect();
-            let cookie = guard
+            let cookie = config
                 .gate
                 .cookie_for(pass, handler_cookies.iter().map(String::as_str));
             let headers = response.headers_mut();

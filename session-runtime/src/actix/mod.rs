@@ -1,6 +1,6 @@
 //! actix-web integration (feature `actix`): the same sessions, extractors and route
 //! protection as the axum integration, on the same framework-neutral guard decision
-//! ([`crate::gate`]); only the translation to actix-web's requests and responses is here.
+//! (the crate's framework-neutral `gate`); only the translation to actix-web's requests and responses is here.
 //!
 //! | axum (`web`) | actix-web (`actix`) |
 //! | --- | --- |

@@ -16,11 +16,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::cookie_header;
-use crate::db::{SessionManager, SessionStore};
-use crate::gate::{self, Checker, Database, Gate, Stateless, Verdict, set_cookie_name};
-use crate::keys::Keys;
-use crate::route::Rules;
-use crate::session::Session;
+use crate::gate::{self, GuardConfig, Verdict, set_cookie_name};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -37,17 +33,18 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The runnable example is on `sessionkit::SessionGuard`.
 #[derive(Clone)]
 pub struct SessionGuard {
-    gate: Gate,
-    login_path: String,
-    home_path: String,
-    rejection: Option<Rejection>,
-    /// The same, as the extractors receive it, built once rather than per request.
-    reject_with: Option<Arc<RejectWith>>,
+    config: GuardConfig<Rejection>,
 }
+
+gate::guard_builder!(Rejection);
 
 /// The guard's configuration, frozen when it is layered: each request shares it through one
 /// reference count instead of copying the prefixes and paths.
-type Frozen = Arc<SessionGuard>;
+struct Frozen {
+    config: GuardConfig<Rejection>,
+    /// The rejection as the extractors receive it, built once rather than per request.
+    reject_with: Option<Arc<RejectWith>>,
+}
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it. Set it with [`SessionGuard::on_rejection`]; without it, the
@@ -86,92 +83,22 @@ pub(crate) struct RejectWith {
     pub(crate) login_path: Arc<str>,
 }
 
-impl SessionGuard {
-    fn with(checker: Arc<dyn Checker>) -> SessionGuard {
-        SessionGuard {
-            gate: Gate {
-                checker,
-                rules: Rules::new(),
-            },
-            login_path: "/login".into(),
-            home_path: "/".into(),
-            rejection: None,
-            reject_with: None,
-        }
-    }
-
-    /// A guard for stateless sessions of type `T`.
-    pub fn stateless<T: Session + Send + Sync + 'static>(keys: Keys) -> SessionGuard {
-        SessionGuard::with(Arc::new(Stateless::<T>::new(keys)))
-    }
-
-    /// A guard for database sessions; it reads the store only to renew.
-    pub fn database<T: Session + Send + Sync + 'static, S: SessionStore + 'static>(
-        manager: Arc<SessionManager<T, S>>,
-    ) -> SessionGuard {
-        SessionGuard::with(Arc::new(Database::new(manager)))
-    }
-
-    /// Requires a session under this path prefix. `/dashboard` and `/dashboard/` both
-    /// cover `/dashboard`, `/dashboard/` and `/dashboard/x`, never `/dashboards`. Requests
-    /// are matched on their percent-decoded path, with ASCII case ignored (see
-    /// [`crate::route`]), and a prefix is always a full path from the root of the app,
-    /// also when the guard is a layer of a nested router.
-    ///
-    /// # Panics
-    ///
-    /// If `prefix` is not an absolute path with plain segments (`"/admin"`, not `"admin"`
-    /// or `"/a/../b"`).
-    pub fn protect(mut self, prefix: impl AsRef<str>) -> Self {
-        self.gate.rules.protect(prefix.as_ref());
-        self
-    }
-
-    /// Sends signed-in users away from this path prefix (`/login`, `/signup`). Matched as
-    /// [`SessionGuard::protect`] matches, which also wins where both apply.
-    pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
-        self.gate.rules.public_only(prefix.as_ref());
-        self
-    }
-
-    /// What a request without a valid session gets, here and from the `Verified`/`DbSession`
-    /// extractors behind this guard: see [`Rejection`].
-    pub fn on_rejection(mut self, rejection: Rejection) -> Self {
-        self.rejection = Some(rejection);
-        self
-    }
-
-    /// What the extractors behind this guard are handed: the rejection and the login path,
-    /// as they are when the guard is layered.
-    fn frozen(mut self) -> SessionGuard {
-        self.reject_with = self.rejection.clone().map(|rejection| {
-            Arc::new(RejectWith {
-                rejection,
-                login_path: self.login_path.as_str().into(),
-            })
-        });
-        self
-    }
-
-    /// Where requests without a session go. Default `/login`.
-    pub fn login_path(mut self, path: impl Into<String>) -> Self {
-        self.login_path = path.into();
-        self
-    }
-
-    /// Where signed-in requests to public-only paths go. Default `/`.
-    pub fn home_path(mut self, path: impl Into<String>) -> Self {
-        self.home_path = path.into();
-        self
-    }
-}
-
 impl<S> Layer<S> for SessionGuard {
     type Service = SessionGuardService<S>;
 
     fn layer(&self, inner: S) -> SessionGuardService<S> {
+        let config = self.config.clone();
+        let reject_with = config.rejection.clone().map(|rejection| {
+            Arc::new(RejectWith {
+                rejection,
+                login_path: config.login_path.as_str().into(),
+            })
+        });
         SessionGuardService {
-            guard: Arc::new(self.clone().frozen()),
+            guard: Arc::new(Frozen {
+                config,
+                reject_with,
+            }),
             inner,
         }
     }
@@ -180,7 +107,7 @@ impl<S> Layer<S> for SessionGuard {
 /// The service [`SessionGuard`] wraps around the routes.
 #[derive(Clone)]
 pub struct SessionGuardService<S> {
-    guard: Frozen,
+    guard: Arc<Frozen>,
     inner: S,
 }
 
@@ -210,20 +137,21 @@ where
                 None => request.uri().path(),
             };
             let header = cookie_header(request.headers());
-            let mut pass = match guard.gate.decide(path, &header).await {
+            let config = &guard.config;
+            let mut pass = match config.gate.decide(path, &header).await {
                 Verdict::Pass(pass) => pass,
                 Verdict::BadPath => {
                     let response = (StatusCode::BAD_REQUEST, "bad request").into_response();
                     return Ok(no_store(response));
                 }
                 Verdict::Reject { clear } => {
-                    let rejection = guard.rejection.as_ref().unwrap_or(&Rejection::Login);
-                    let mut response = rejection.respond(&guard.login_path);
+                    let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
+                    let mut response = rejection.respond(&config.login_path);
                     set_cookie(&mut response, clear);
                     return Ok(no_store(response));
                 }
                 Verdict::Home => {
-                    return Ok(no_store(Redirect::to(&guard.home_path).into_response()));
+                    return Ok(no_store(Redirect::to(&config.home_path).into_response()));
                 }
             };
             drop(header);
@@ -242,7 +170,7 @@ where
                 .iter()
                 .filter_map(|value| value.to_str().ok())
                 .filter_map(set_cookie_name);
-            let cookie = guard.gate.cookie_for(pass, handler_cookies);
+            let cookie = config.gate.cookie_for(pass, handler_cookies);
             set_cookie(&mut response, cookie);
             if gate::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
                 response = no_store(response);
