@@ -16,6 +16,9 @@
 //! without. `cargo bench --features axum,sqlite --bench requests`; set `REQUESTS_ROUNDS` and
 //! `REQUESTS_ROUND_MS` to change the run (default 15 rounds of 400 ms each).
 
+#[path = "support/sqlite.rs"]
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -181,20 +184,6 @@ macro_rules! tower_contender {
     }};
 }
 
-async fn sqlite_pool(name: &str) -> sqlx::SqlitePool {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-    let dir = std::env::temp_dir().join(format!("sessionkit-requests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let options = SqliteConnectOptions::new()
-        .filename(dir.join(name))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal);
-    SqlitePoolOptions::new()
-        .connect_with(options)
-        .await
-        .unwrap()
-}
-
 async fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).await.unwrap();
     stream.set_nodelay(true).unwrap();
@@ -336,7 +325,7 @@ fn main() {
             database("sessionkit database, MemoryStore", MemoryStore::new()).await,
             database(
                 "sessionkit database, SQLite",
-                SqliteStore::with_pool(sqlite_pool("sessionkit.db").await)
+                SqliteStore::with_pool(support::sqlite_pool("sessionkit.db").await)
                     .await
                     .unwrap(),
             )
@@ -347,8 +336,9 @@ fn main() {
                 tower_sessions::MemoryStore::default()
             ),
             tower_contender!("tower-sessions, SQLite", tower_sessions_014, {
-                let store =
-                    tower_sessions_sqlx_store::SqliteStore::new(sqlite_pool("tower.db").await);
+                let store = tower_sessions_sqlx_store::SqliteStore::new(
+                    support::sqlite_pool("tower.db").await,
+                );
                 store.migrate().await.unwrap();
                 store
             }),

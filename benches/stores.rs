@@ -6,13 +6,15 @@
 //! `cargo bench --bench stores`. PostgreSQL and Redis are measured when
 //! `SESSIONKIT_POSTGRES_URL` / `SESSIONKIT_REDIS_URL` are set (see `.ci/services.sh`).
 
+#[path = "support/sqlite.rs"]
+mod support;
+
 use std::collections::HashMap;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Keys, MemoryStore, Session, SessionManager, SessionStore, SqliteStore};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 #[derive(Clone, Serialize, Deserialize, Session)]
 #[session(cookie = "sid", ttl = "1h")]
 struct Account {
@@ -26,20 +28,6 @@ fn account() -> Account {
         user_id: "42".into(),
         name: "Ada Lovelace".into(),
     }
-}
-
-/// The same pool settings for both libraries' SQLite stores: a WAL file.
-async fn sqlite_pool(name: &str) -> sqlx::SqlitePool {
-    let dir = std::env::temp_dir().join(format!("sessionkit-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let options = SqliteConnectOptions::new()
-        .filename(dir.join(name))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal);
-    SqlitePoolOptions::new()
-        .connect_with(options)
-        .await
-        .unwrap()
 }
 
 fn bench_sessionkit<S: SessionStore + 'static>(
@@ -147,13 +135,14 @@ fn stores(c: &mut Criterion) {
     );
 
     let ours = rt.block_on(async {
-        SqliteStore::with_pool(sqlite_pool("sessionkit.db").await)
+        SqliteStore::with_pool(support::sqlite_pool("sessionkit.db").await)
             .await
             .unwrap()
     });
     bench_sessionkit(&mut group, &rt, "sessionkit_sqlite", ours);
     let theirs = rt.block_on(async {
-        let store = tower_sessions_sqlx_store::SqliteStore::new(sqlite_pool("tower.db").await);
+        let store =
+            tower_sessions_sqlx_store::SqliteStore::new(support::sqlite_pool("tower.db").await);
         store.migrate().await.unwrap();
         store
     });
