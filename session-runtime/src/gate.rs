@@ -234,6 +234,51 @@ impl<R> GuardConfig<R> {
     }
 }
 
+impl<R: Clone> GuardConfig<R> {
+    /// The configured rejection as the extractors behind the guard receive it, built once
+    /// when the guard is layered, or `None` for the defaults.
+    pub(crate) fn reject_with(&self) -> Option<Arc<RejectWith<R>>> {
+        self.rejection.clone().map(|rejection| {
+            Arc::new(RejectWith {
+                rejection,
+                login_path: self.login_path.clone(),
+            })
+        })
+    }
+}
+
+/// The guard's rejection and login path, handed to the extractors behind it.
+pub(crate) struct RejectWith<R> {
+    pub(crate) rejection: R,
+    pub(crate) login_path: String,
+}
+
+/// Why an extractor of session type `T` refused a request, as every framework answers it:
+/// `503` when the store failed (an outage is not "signed out"), and the removal of a cookie
+/// that will never be accepted (revoked, expired, tampered), so that the browser and the
+/// guard's optimistic check stop believing it. A missing cookie, a duplicated one (which of
+/// the two to remove is unknown) and an outage remove nothing.
+pub(crate) struct Refusal {
+    pub(crate) store_failed: bool,
+    pub(crate) clear: Option<Cookie<'static>>,
+}
+
+impl Refusal {
+    /// Whether `err` means the store failed, the one refusal that is a `503`.
+    pub(crate) fn store_failed(err: &Error) -> bool {
+        matches!(err, Error::Store(_))
+    }
+
+    pub(crate) fn of<T: Session>(err: &Error) -> Refusal {
+        let store_failed = Refusal::store_failed(err);
+        let dead = !store_failed && !matches!(err, Error::Missing | Error::DuplicateCookie { .. });
+        Refusal {
+            store_failed,
+            clear: dead.then(|| removal_cookie(&T::CONFIG)),
+        }
+    }
+}
+
 /// The public builder of a framework's `SessionGuard` (a struct whose one field is
 /// `config: GuardConfig<$rejection>`), written once for every framework.
 macro_rules! guard_builder {

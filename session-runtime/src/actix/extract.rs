@@ -13,12 +13,12 @@ use cookie::Cookie;
 use futures_util::future::LocalBoxFuture;
 
 use super::cookie_header;
-use super::guard::RejectWith;
+use super::guard::Rejection;
 use super::response::add_cookie;
-use crate::cookies::removal_cookie;
 use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
+use crate::gate::{Refusal, RejectWith};
 use crate::keys::Keys;
 use crate::session::Session;
 use crate::verified::Verified;
@@ -31,19 +31,19 @@ use crate::verified::Verified;
 pub struct Unauthorized {
     store_failed: bool,
     clear: Option<Cookie<'static>>,
-    configured: Option<Arc<RejectWith>>,
+    configured: Option<Arc<RejectWith<Rejection>>>,
 }
 
 impl Unauthorized {
     fn of<T: Session>(err: Error, request: &HttpRequest) -> Unauthorized {
-        let dead = !matches!(
-            err,
-            Error::Missing | Error::DuplicateCookie { .. } | Error::Store(_)
-        );
+        let refusal = Refusal::of::<T>(&err);
         Unauthorized {
-            store_failed: matches!(err, Error::Store(_)),
-            clear: dead.then(|| removal_cookie(&T::CONFIG)),
-            configured: request.extensions().get::<Arc<RejectWith>>().cloned(),
+            store_failed: refusal.store_failed,
+            clear: refusal.clear,
+            configured: request
+                .extensions()
+                .get::<Arc<RejectWith<Rejection>>>()
+                .cloned(),
         }
     }
 }

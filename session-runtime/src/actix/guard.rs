@@ -14,7 +14,7 @@ use futures_util::future::LocalBoxFuture;
 use super::cookie_header;
 use super::extract::bare_unauthorized;
 use super::response::add_cookie;
-use crate::gate::{self, GuardConfig, Verdict, set_cookie_name};
+use crate::gate::{self, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it: as the axum `Rejection`, with actix-web's response type.
@@ -49,12 +49,6 @@ fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// The guard's rejection and login path, handed to the extractors behind it.
-pub(crate) struct RejectWith {
-    pub(crate) rejection: Rejection,
-    pub(crate) login_path: String,
-}
-
 /// Route protection in the manner of the guide's proxy, as actix-web middleware:
 /// `App::new().wrap(SessionGuard::stateless::<T>(keys).protect("/dashboard"))`. The same
 /// builder, the same decisions and the same hand-off to the extractors as the axum
@@ -69,7 +63,7 @@ gate::guard_builder!(Rejection);
 /// The guard's configuration, shared by every request.
 struct Frozen {
     config: GuardConfig<Rejection>,
-    reject_with: Option<Arc<RejectWith>>,
+    reject_with: Option<Arc<RejectWith<Rejection>>>,
 }
 
 impl<S, B> Transform<S, ServiceRequest> for SessionGuard
@@ -85,12 +79,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         let config = self.config.clone();
-        let reject_with = config.rejection.clone().map(|rejection| {
-            Arc::new(RejectWith {
-                rejection,
-                login_path: config.login_path.clone(),
-            })
-        });
+        let reject_with = config.reject_with();
         ready(Ok(SessionGuardMiddleware {
             service: Rc::new(service),
             frozen: Arc::new(Frozen {

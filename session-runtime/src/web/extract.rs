@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use cookie::Cookie;
 
 use super::cookie_header;
-use super::guard::RejectWith;
-use crate::cookies::removal_cookie;
+use super::guard::Rejection;
 use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
+use crate::gate::{Refusal, RejectWith};
 use crate::keys::Keys;
 use crate::session::Session;
 use crate::verified::Verified;
@@ -33,7 +33,7 @@ use crate::verified::Verified;
 pub struct Unauthorized {
     store_failed: bool,
     clear: Option<Cookie<'static>>,
-    configured: Option<Arc<RejectWith>>,
+    configured: Option<Arc<RejectWith<Rejection>>>,
 }
 
 impl std::fmt::Debug for Unauthorized {
@@ -47,7 +47,7 @@ impl std::fmt::Debug for Unauthorized {
 impl From<Error> for Unauthorized {
     fn from(err: Error) -> Self {
         Unauthorized {
-            store_failed: matches!(err, Error::Store(_)),
+            store_failed: Refusal::store_failed(&err),
             clear: None,
             configured: None,
         }
@@ -58,14 +58,14 @@ impl Unauthorized {
     /// The rejection of session type `T` for `err`, removing a cookie that is dead for good,
     /// in the form the guard in front of it asks for.
     fn of<T: Session>(err: Error, parts: &Parts) -> Unauthorized {
-        let dead = !matches!(
-            err,
-            Error::Missing | Error::DuplicateCookie { .. } | Error::Store(_)
-        );
+        let refusal = Refusal::of::<T>(&err);
         Unauthorized {
-            clear: dead.then(|| removal_cookie(&T::CONFIG)),
-            configured: parts.extensions.get::<Arc<RejectWith>>().cloned(),
-            ..Unauthorized::from(err)
+            store_failed: refusal.store_failed,
+            clear: refusal.clear,
+            configured: parts
+                .extensions
+                .get::<Arc<RejectWith<Rejection>>>()
+                .cloned(),
         }
     }
 }

@@ -16,7 +16,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::cookie_header;
-use crate::gate::{self, GuardConfig, Verdict, set_cookie_name};
+use crate::gate::{self, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -43,7 +43,7 @@ gate::guard_builder!(Rejection);
 struct Frozen {
     config: GuardConfig<Rejection>,
     /// The rejection as the extractors receive it, built once rather than per request.
-    reject_with: Option<Arc<RejectWith>>,
+    reject_with: Option<Arc<RejectWith<Rejection>>>,
 }
 
 /// What a request without a valid session gets, from the guard on a protected path and from
@@ -76,24 +76,12 @@ impl Rejection {
     }
 }
 
-/// The guard's rejection and login path, handed to the extractors behind it.
-#[derive(Clone)]
-pub(crate) struct RejectWith {
-    pub(crate) rejection: Rejection,
-    pub(crate) login_path: Arc<str>,
-}
-
 impl<S> Layer<S> for SessionGuard {
     type Service = SessionGuardService<S>;
 
     fn layer(&self, inner: S) -> SessionGuardService<S> {
         let config = self.config.clone();
-        let reject_with = config.rejection.clone().map(|rejection| {
-            Arc::new(RejectWith {
-                rejection,
-                login_path: config.login_path.as_str().into(),
-            })
-        });
+        let reject_with = config.reject_with();
         SessionGuardService {
             guard: Arc::new(Frozen {
                 config,
