@@ -3,16 +3,16 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use aes_gcm::{Aes256Gcm, KeyInit};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hkdf::Hkdf;
-use hmac::Hmac;
-use sha2::{Sha256, Sha384, Sha512};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::config::{Algorithm, SessionConfig};
 use crate::error::{EnvProblem, Error};
+use crate::gcm::Gcm;
+use crate::mac::{self, Hmac};
 
 /// HKDF salt for the A256GCM content key. Changing it would orphan every issued cookie.
 pub const HKDF_SALT: &[u8] = b"sessionkit/jwe/v1";
@@ -148,24 +148,24 @@ fn derive(secret: &[u8], binding: &Binding) -> Zeroizing<Vec<u8>> {
 }
 
 /// A key made ready for one algorithm: the keyed HMAC state, or the AES-GCM cipher with its
-/// expanded round keys. All of them are wiped on drop (the crates' `zeroize` features).
+/// expanded round keys. HMAC states are wiped on drop ([`Hmac`]'s own `Drop`), and so is the
+/// AES-GCM key on the default backend (see [`Gcm`] for the `ring` feature's).
 pub(crate) enum Keyed {
-    Gcm(Box<Aes256Gcm>),
-    Hs256(Hmac<Sha256>),
-    Hs384(Hmac<Sha384>),
-    Hs512(Hmac<Sha512>),
+    Gcm(Gcm),
+    Hs256(Hmac<mac::Sha256>),
+    Hs384(Hmac<mac::Sha384>),
+    Hs512(Hmac<mac::Sha512>),
 }
 
 impl Keyed {
     fn new(algorithm: Algorithm, key: &[u8]) -> Keyed {
-        const ANY_LENGTH: &str = "HMAC takes keys of any length";
         match algorithm {
-            Algorithm::A256Gcm => Keyed::Gcm(Box::new(
-                Aes256Gcm::new_from_slice(key).expect("derived content keys are 32 bytes"),
+            Algorithm::A256Gcm => Keyed::Gcm(Gcm::new(
+                key.try_into().expect("derived content keys are 32 bytes"),
             )),
-            Algorithm::Hs256 => Keyed::Hs256(KeyInit::new_from_slice(key).expect(ANY_LENGTH)),
-            Algorithm::Hs384 => Keyed::Hs384(KeyInit::new_from_slice(key).expect(ANY_LENGTH)),
-            Algorithm::Hs512 => Keyed::Hs512(KeyInit::new_from_slice(key).expect(ANY_LENGTH)),
+            Algorithm::Hs256 => Keyed::Hs256(Hmac::new(key)),
+            Algorithm::Hs384 => Keyed::Hs384(Hmac::new(key)),
+            Algorithm::Hs512 => Keyed::Hs512(Hmac::new(key)),
         }
     }
 }

@@ -17,7 +17,9 @@ pub mod db;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod gate;
+mod gcm;
 mod keys;
+mod mac;
 mod redact;
 pub mod route;
 mod session;

@@ -1,21 +1,16 @@
 //! Compact JWE with `alg: dir` and `enc: A256GCM`, as jose's `EncryptJWT` writes and
 //! `jwtDecrypt` reads, with the content key from [`crate::keys::derive_content_key`].
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{AeadInOut, Nonce, Tag};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 
-use super::{Header, decode_array, decode_segment, segments};
+use super::{Compact, Header, decode_array, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
+use crate::gcm::{IV_LEN, TAG_LEN, TooLong};
 use crate::keys::{Binding, KeyEntry, Keyed, Keys};
 
 /// The base64url of `{"alg":"dir","enc":"A256GCM"}`.
 pub(crate) const PLAIN_HEADER: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
-const IV_LEN: usize = 12;
-const TAG_LEN: usize = 16;
 const EXPECTED: Error = Error::Algorithm {
     expected: "dir with A256GCM",
 };
@@ -40,34 +35,47 @@ pub(crate) fn seal(
     };
     let mut iv = [0u8; IV_LEN];
     rand::rng().fill_bytes(&mut iv);
-    let nonce = Nonce::<Aes256Gcm>::from(iv);
     let tag = key
         .with_keyed(binding, |keyed| match keyed {
-            Keyed::Gcm(cipher) => cipher.encrypt_inout_detached(
-                &nonce,
-                header.as_bytes(),
-                claims.as_mut_slice().into(),
-            ),
+            Keyed::Gcm(cipher) => cipher.seal(iv, header.as_bytes(), &mut claims),
             _ => unreachable!("an encrypted binding has an AES-GCM key"),
         })
-        .map_err(|_| Error::Serialize("the claims are too large to encrypt".into()))?;
+        .map_err(|TooLong| Error::Serialize("the claims are too large to encrypt".into()))?;
     // Sized once for the whole token: base64url of the IV, ciphertext and tag, and the dots.
     let mut token =
-        String::with_capacity(header.len() + (IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 12);
+        Compact::with_capacity(header.len() + (IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 12);
     token.push_str(&header);
     // The empty segment is the encrypted key, which `dir` leaves out.
-    token.push_str("..");
-    URL_SAFE_NO_PAD.encode_string(iv, &mut token);
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(tag, &mut token);
-    Ok(token)
+    token.push_dot();
+    token.push_dot();
+    token.push_base64(&iv);
+    token.push_dot();
+    token.push_base64(&claims);
+    token.push_dot();
+    token.push_base64(&tag);
+    Ok(token.finish())
+}
+
+/// The common token, `<plain header>..<iv>.<ciphertext>.<tag>`, split by its known
+/// lengths rather than searched for dots. Anything else, or a dot out of place, is left to
+/// the general split, which refuses or reads it the same way.
+fn split_plain(token: &str) -> Option<[&str; 5]> {
+    // Unpadded base64url of the 12-byte IV and the 16-byte tag.
+    const IV_CHARS: usize = 16;
+    const TAG_CHARS: usize = 22;
+    let rest = token.strip_prefix(PLAIN_HEADER)?.strip_prefix("..")?;
+    let (iv, rest) = rest.split_at_checked(IV_CHARS)?;
+    let rest = rest.strip_prefix('.')?;
+    let (ciphertext, tag) = rest.split_at_checked(rest.len().checked_sub(TAG_CHARS + 1)?)?;
+    Some([PLAIN_HEADER, "", iv, ciphertext, tag.strip_prefix('.')?])
 }
 
 /// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
 pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
-    let parts = match segments::<5>(token) {
+    let parts = match split_plain(token)
+        .ok_or(0)
+        .or_else(|_| segments::<5>(token))
+    {
         Ok(parts) => parts,
         // A JWS: a token of a signed session type, never to be read as ours.
         Err(3) => return Err(EXPECTED),
@@ -91,25 +99,20 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
     let iv: [u8; IV_LEN] = decode_array(iv).ok_or(Error::Malformed("the IV is not 96 bits"))?;
     let tag: [u8; TAG_LEN] =
         decode_array(tag).ok_or(Error::Malformed("the tag is not 128 bits"))?;
-    let tag = Tag::<Aes256Gcm>::from(tag);
     let mut claims = decode_segment(ciphertext)?;
-    let nonce = Nonce::<Aes256Gcm>::from(iv);
-    for (index, key) in keys.candidates(kid.as_deref())? {
-        // The tag is checked before anything is decrypted, so a failed key leaves
-        // `claims` as it was for the next one.
+    let mut candidates = keys.candidates(kid.as_deref())?.peekable();
+    while let Some((index, key)) = candidates.next() {
+        // A failed open leaves the buffer unspecified: the next key needs the ciphertext.
+        let spare = candidates.peek().is_some().then(|| claims.clone());
         let opened = key.with_keyed(binding, |keyed| match keyed {
-            Keyed::Gcm(cipher) => cipher
-                .decrypt_inout_detached(
-                    &nonce,
-                    header.as_bytes(),
-                    claims.as_mut_slice().into(),
-                    &tag,
-                )
-                .is_ok(),
+            Keyed::Gcm(cipher) => cipher.open(iv, header.as_bytes(), &mut claims, tag),
             _ => false,
         });
         if opened {
             return Ok((claims, index));
+        }
+        if let Some(spare) = spare {
+            claims = spare;
         }
     }
     Err(Error::Decryption)

@@ -2,12 +2,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::Mac;
 
-use super::{Header, decode_segment, segments};
+use super::{Compact, Header, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
 use crate::keys::{Binding, KeyEntry, Keyed, Keys};
+use crate::mac::{Hmac, Sha2};
 
 /// The base64url of `{"alg":"HS256"}` and its siblings, so that the common header is
 /// written and recognised without JSON work.
@@ -22,43 +22,53 @@ pub(crate) fn plain_header(alg: Algorithm) -> &'static str {
 /// Signs the claims with the key of `binding`.
 pub(crate) fn seal(binding: &Binding, key: &KeyEntry, claims: &[u8]) -> String {
     let alg = binding.algorithm;
-    let mut token = String::with_capacity(claims.len() * 4 / 3 + 128);
+    let mut token = Compact::with_capacity(claims.len() * 4 / 3 + 128);
     match &key.id {
         None => token.push_str(plain_header(alg)),
         Some(kid) => token.push_str(&Header::encode(&[("alg", alg.name())], Some(kid))),
     }
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(claims, &mut token);
+    token.push_dot();
+    token.push_base64(claims);
     key.with_keyed(binding, |keyed| match keyed {
         Keyed::Hs256(mac) => append_signature(mac, &mut token),
         Keyed::Hs384(mac) => append_signature(mac, &mut token),
         Keyed::Hs512(mac) => append_signature(mac, &mut token),
         Keyed::Gcm(_) => unreachable!("a signed binding has an HMAC key"),
     });
-    token
+    token.finish()
 }
 
 /// Signs everything in `token` so far and appends `.` and the signature, without an
 /// intermediate buffer.
-fn append_signature<M: Mac + Clone>(keyed: &M, token: &mut String) {
-    let mut mac = keyed.clone();
-    mac.update(token.as_bytes());
-    let signature = mac.finalize().into_bytes();
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, token);
+fn append_signature<H: Sha2>(keyed: &Hmac<H>, token: &mut Compact) {
+    let signature = keyed.tag(token.as_bytes());
+    token.push_dot();
+    token.push_base64(signature.as_bytes());
 }
 
-fn verifies<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool {
-    let mut mac = keyed.clone();
-    mac.update(message);
-    // verify_slice compares in constant time.
-    mac.verify_slice(signature).is_ok()
+/// The common token, `<plain header>.<claims>.<signature>`, split by its known lengths
+/// rather than searched for dots. Anything else, or a dot out of place, is left to the
+/// general split, which refuses or reads it the same way.
+fn split_plain(alg: Algorithm, token: &str) -> Option<[&str; 3]> {
+    let header = plain_header(alg);
+    let rest = token.strip_prefix(header)?.strip_prefix('.')?;
+    // The unpadded base64url length of a 32-, 48- or 64-byte tag.
+    let signature_len = match alg {
+        Algorithm::Hs384 => 64,
+        Algorithm::Hs512 => 86,
+        _ => 43,
+    };
+    let (claims, signature) = rest.split_at_checked(rest.len().checked_sub(signature_len + 1)?)?;
+    Some([header, claims, signature.strip_prefix('.')?])
 }
 
 /// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
 pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
     let alg = binding.algorithm;
-    let [header, claims, signature] = match segments::<3>(token) {
+    let [header, claims, signature] = match split_plain(alg, token)
+        .ok_or(0)
+        .or_else(|_| segments::<3>(token))
+    {
         Ok(parts) => parts,
         // A JWE: a token of an encrypted session type, never to be read as ours.
         Err(5) => {
@@ -91,9 +101,9 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
         .candidates(kid.as_deref())?
         .find(|(_, key)| {
             key.with_keyed(binding, |keyed| match keyed {
-                Keyed::Hs256(mac) => verifies(mac, message, signature),
-                Keyed::Hs384(mac) => verifies(mac, message, signature),
-                Keyed::Hs512(mac) => verifies(mac, message, signature),
+                Keyed::Hs256(mac) => mac.verify(message, signature),
+                Keyed::Hs384(mac) => mac.verify(message, signature),
+                Keyed::Hs512(mac) => mac.verify(message, signature),
                 Keyed::Gcm(_) => false,
             })
         })

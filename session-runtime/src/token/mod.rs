@@ -246,6 +246,46 @@ impl Header {
     }
 }
 
+/// A compact token being written: ASCII only (base64url, dots and encoded headers), so its
+/// bytes are collected directly and become a `String` once, at the end. Encoding straight
+/// into the buffer skips base64's chunked writer, which copies and re-validates each piece.
+pub(crate) struct Compact(Vec<u8>);
+
+impl Compact {
+    pub(crate) fn with_capacity(capacity: usize) -> Compact {
+        Compact(Vec::with_capacity(capacity))
+    }
+
+    pub(crate) fn push_str(&mut self, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    pub(crate) fn push_dot(&mut self) {
+        self.0.push(b'.');
+    }
+
+    /// Appends the base64url (unpadded) of `bytes`.
+    pub(crate) fn push_base64(&mut self, bytes: &[u8]) {
+        let start = self.0.len();
+        // 4 characters per 3 bytes, rounded up, without padding.
+        let encoded = bytes.len() / 3 * 4 + [0, 2, 3][bytes.len() % 3];
+        self.0.resize(start + encoded, 0);
+        let written = URL_SAFE_NO_PAD
+            .encode_slice(bytes, &mut self.0[start..])
+            .expect("the buffer is sized to the encoding");
+        debug_assert_eq!(written, encoded);
+    }
+
+    /// Everything written so far.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub(crate) fn finish(self) -> String {
+        String::from_utf8(self.0).expect("a compact token is ASCII")
+    }
+}
+
 /// The `N` dot-separated segments of a compact token, or `Err` with how many there are.
 ///
 /// Only the short segments at the two ends are searched for dots: the long one before the
