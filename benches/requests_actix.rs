@@ -1,0 +1,263 @@
+//! Whole requests on actix-web: `GET /me` through sessionkit's `SessionGuard` middleware and
+//! extractors, side by side with actix-session 0.11 (its `CookieSessionStore`, a private
+//! cookie, and its `RedisSessionStore`), and the same route with no session as the ceiling.
+//! The load generator, the answer check and the interleaved rounds are `benches/requests.rs`'s
+//! (`support/load.rs`); each server runs on its own actix system with two workers.
+//!
+//! - sessionkit stateless HS256 and A256GCM, `Verified<T>`;
+//! - sessionkit database sessions on `MemoryStore` and, with `SESSIONKIT_REDIS_URL`, on Redis;
+//! - actix-session with `CookieSessionStore` and, with `SESSIONKIT_REDIS_URL`, with
+//!   `RedisSessionStore`, reading a typed value through its `Session` extractor.
+//!
+//! `cargo bench --all-features --bench requests_actix` (`source .ci/services.sh` first for
+//! the Redis pair; without it they are left out and the run says so).
+
+#[path = "support/load.rs"]
+mod load;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionStore as _};
+use actix_session::{Session as ActixSession, SessionMiddleware};
+use actix_web::body::MessageBody;
+use actix_web::cookie::Key;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use load::{Contender, USER, connect, header, request};
+use serde::{Deserialize, Serialize};
+use sessionkit::actix::{Rejection, SessionGuard, Sessions};
+use sessionkit::{DbSession, Keys, MemoryStore, RedisStore, Session, SessionManager, Verified};
+
+const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "session", ttl = "7d", algorithm = "HS256", secure = false)]
+struct Signed {
+    user_id: String,
+}
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "session", ttl = "7d", secure = false)]
+struct Sealed {
+    user_id: String,
+}
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "sid", ttl = "7d", secure = false)]
+struct Account {
+    #[session(user_id)]
+    user_id: String,
+}
+
+/// Serves the app that `app` builds on its own actix system, two workers, and returns where.
+fn serve<F, T, B>(app: F) -> SocketAddr
+where
+    F: Fn() -> App<T> + Send + Clone + 'static,
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(app)
+                .workers(2)
+                .listen(listener)
+                .unwrap()
+                .run()
+                .await
+                .unwrap()
+        })
+    });
+    addr
+}
+
+fn guard(guard: SessionGuard) -> SessionGuard {
+    guard.protect("/me").on_rejection(Rejection::Unauthorized)
+}
+
+async fn signed_me(session: Verified<Signed>) -> String {
+    session.user_id.clone()
+}
+
+async fn sealed_me(session: Verified<Sealed>) -> String {
+    session.user_id.clone()
+}
+
+async fn account_me(session: DbSession<Account>) -> String {
+    session.user_id.clone()
+}
+
+fn stateless_contenders() -> [Contender; 2] {
+    let keys = Keys::new(SECRET).unwrap();
+    let signed = {
+        let keys = keys.clone();
+        serve(move || {
+            App::new()
+                .app_data(web::Data::new(keys.clone()))
+                .route("/me", web::get().to(signed_me))
+                .wrap(guard(SessionGuard::stateless::<Signed>(keys.clone())))
+        })
+    };
+    let sealed = {
+        let keys = keys.clone();
+        serve(move || {
+            App::new()
+                .app_data(web::Data::new(keys.clone()))
+                .route("/me", web::get().to(sealed_me))
+                .wrap(guard(SessionGuard::stateless::<Sealed>(keys.clone())))
+        })
+    };
+    let token = |value: String| Some(format!("session={value}"));
+    [
+        Contender {
+            name: "sessionkit stateless HS256",
+            addr: signed,
+            cookie: token(
+                Signed {
+                    user_id: USER.into(),
+                }
+                .encrypt(&keys)
+                .unwrap(),
+            ),
+        },
+        Contender {
+            name: "sessionkit stateless A256GCM",
+            addr: sealed,
+            cookie: token(
+                Sealed {
+                    user_id: USER.into(),
+                }
+                .encrypt(&keys)
+                .unwrap(),
+            ),
+        },
+    ]
+}
+
+async fn database<S: sessionkit::SessionStore + 'static>(
+    name: &'static str,
+    store: S,
+) -> Contender {
+    let manager = Arc::new(SessionManager::<Account, S>::new(
+        store,
+        Keys::new(SECRET).unwrap(),
+    ));
+    let cookie = manager
+        .create(&Account {
+            user_id: USER.into(),
+        })
+        .await
+        .unwrap();
+    let addr = serve(move || {
+        App::new()
+            .app_data(web::Data::new(Sessions::new(Arc::clone(&manager))))
+            .route("/me", web::get().to(account_me))
+            .wrap(guard(SessionGuard::database(Arc::clone(&manager))))
+    });
+    Contender {
+        name,
+        addr,
+        cookie: Some(format!("sid={}", cookie.value())),
+    }
+}
+
+async fn actix_session_me(session: ActixSession) -> HttpResponse {
+    match session.get::<String>("user_id") {
+        Ok(Some(user_id)) => HttpResponse::Ok().body(user_id),
+        _ => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+async fn actix_session_login(session: ActixSession) -> &'static str {
+    session.insert("user_id", USER).unwrap();
+    "ok"
+}
+
+/// actix-session with the store `store` makes (one per worker): logs in once through
+/// `/login` and keeps its cookie.
+async fn actix_session<S, M>(name: &'static str, store: M) -> Contender
+where
+    S: actix_session::storage::SessionStore + 'static,
+    M: Fn() -> S + Send + Clone + 'static,
+{
+    let key = Key::from(&[7u8; 64]);
+    let addr = serve(move || {
+        App::new()
+            .route("/me", web::get().to(actix_session_me))
+            .route("/login", web::get().to(actix_session_login))
+            .wrap(
+                SessionMiddleware::builder(store(), key.clone())
+                    .cookie_secure(false)
+                    .build(),
+            )
+    });
+    let (_, headers, _) = request(&mut connect(addr).await, "/login", None).await;
+    let set_cookie = header(&headers, "set-cookie").expect("actix-session sets its cookie");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    Contender {
+        name,
+        addr,
+        cookie: Some(cookie),
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ceiling = serve(|| App::new().route("/me", web::get().to(|| async { USER })));
+        let mut contenders = vec![Contender {
+            name: "no session (ceiling)",
+            addr: ceiling,
+            cookie: None,
+        }];
+        contenders.extend(stateless_contenders());
+        contenders.push(database("sessionkit database, MemoryStore", MemoryStore::new()).await);
+        contenders.push(
+            actix_session(
+                "actix-session, CookieSessionStore",
+                CookieSessionStore::default,
+            )
+            .await,
+        );
+        match std::env::var("SESSIONKIT_REDIS_URL") {
+            Ok(url) => {
+                let prefix = format!("sessionkit-bench-{}:", std::process::id());
+                let store = RedisStore::connect_with_prefix(&url, &prefix)
+                    .await
+                    .unwrap();
+                contenders.push(database("sessionkit database, Redis", store).await);
+                let store = RedisSessionStore::new(url.as_str()).await.unwrap();
+                // Fails here, not in the middle of a round, if the server cannot be used.
+                store
+                    .load(&"absent".to_owned().try_into().unwrap())
+                    .await
+                    .unwrap();
+                contenders.push(
+                    actix_session("actix-session, RedisSessionStore", move || store.clone()).await,
+                );
+            }
+            Err(_) => {
+                println!("requests_actix: Redis pair skipped, SESSIONKIT_REDIS_URL is not set")
+            }
+        }
+        load::measure(
+            &contenders,
+            &[
+                "actix-session, CookieSessionStore",
+                "actix-session, RedisSessionStore",
+            ],
+        )
+        .await;
+    });
+}
