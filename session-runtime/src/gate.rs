@@ -97,9 +97,17 @@ pub(crate) fn join_cookie_headers<'a>(mut values: impl Iterator<Item = &'a str>)
 /// The check behind the guard, for stateless or database sessions.
 pub(crate) trait Checker: Send + Sync {
     /// Checks the `Cookie:` header for a request under `access`.
-    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked>;
+    fn check<'a>(&'a self, header: &'a str, access: Access) -> Checking<'a>;
     /// The session cookie's name.
     fn cookie_name(&self) -> &'static str;
+}
+
+/// A check's outcome: known from the cookie alone (every stateless check, and a database
+/// check that trusts the seal), or waiting on the store. Most requests take the first, with
+/// no future to allocate or poll.
+pub(crate) enum Checking<'a> {
+    Now(Checked),
+    Later(BoxFuture<'a, Checked>),
 }
 
 pub(crate) struct Stateless<T> {
@@ -112,29 +120,27 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
         T::CONFIG.cookie_name
     }
 
-    fn check<'a>(&'a self, header: &'a str, _: Access) -> BoxFuture<'a, Checked> {
-        Box::pin(async move {
-            let Ok(session) = T::from_cookie_header(header, &self.keys) else {
-                return Checked::default();
-            };
-            let session = Arc::new(session);
-            let now = OffsetDateTime::now_utc();
-            // At the lifetime cap a renewal could not move `exp`, so none is sent.
-            let at_cap = T::CONFIG
-                .max_lifetime()
-                .zip(session.authenticated_at())
-                .is_some_and(|(max, since)| since + max <= session.expires_at());
-            let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
-                T::refresh_at(&session, &self.keys, now).ok()
-            } else {
-                None
-            };
-            Checked {
-                signed_in: true,
-                renewed,
-                clear: None,
-                hand_off: Some(HandOff::new(session)),
-            }
+    fn check<'a>(&'a self, header: &'a str, _: Access) -> Checking<'a> {
+        let now = OffsetDateTime::now_utc();
+        let Ok(session) = T::from_cookie_header_at(header, &self.keys, now) else {
+            return Checking::Now(Checked::default());
+        };
+        let session = Arc::new(session);
+        // At the lifetime cap a renewal could not move `exp`, so none is sent.
+        let at_cap = T::CONFIG
+            .max_lifetime()
+            .zip(session.authenticated_at())
+            .is_some_and(|(max, since)| since + max <= session.expires_at());
+        let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
+            T::refresh_at(&session, &self.keys, now).ok()
+        } else {
+            None
+        };
+        Checking::Now(Checked {
+            signed_in: true,
+            renewed,
+            clear: None,
+            hand_off: Some(HandOff::new(session)),
         })
     }
 }
@@ -148,27 +154,27 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T
         T::CONFIG.cookie_name
     }
 
-    fn check<'a>(&'a self, header: &'a str, access: Access) -> BoxFuture<'a, Checked> {
-        Box::pin(async move {
-            // The seal and expiry only: the optimistic check, no database.
-            let now = OffsetDateTime::now_utc();
-            let Ok(ticket) = self.manager.open_ticket(header, now) else {
-                return Checked::default();
-            };
-            let renew = ticket.expires_at - now < T::CONFIG.renew_within();
-            let handed = ticket.clone();
-            let hand_off = Some(HandOff::new(handed));
-            // The row is read only where the optimistic answer is not enough: to renew (at
-            // most once a window), and on public-only pages, where believing a revoked
-            // session would send the user away from the login page until the cookie
-            // expired.
-            if !renew && access != Access::PublicOnly {
-                return Checked {
-                    signed_in: true,
-                    hand_off,
-                    ..Checked::default()
-                };
-            }
+    fn check<'a>(&'a self, header: &'a str, access: Access) -> Checking<'a> {
+        // The seal and expiry only: the optimistic check, no database.
+        let now = OffsetDateTime::now_utc();
+        let Ok(ticket) = self.manager.open_ticket(header, now) else {
+            return Checking::Now(Checked::default());
+        };
+        let renew = ticket.expires_at - now < T::CONFIG.renew_within();
+        let handed = ticket.clone();
+        let hand_off = Some(HandOff::new(handed));
+        // The row is read only where the optimistic answer is not enough: to renew (at
+        // most once a window), and on public-only pages, where believing a revoked
+        // session would send the user away from the login page until the cookie
+        // expired.
+        if !renew && access != Access::PublicOnly {
+            return Checking::Now(Checked {
+                signed_in: true,
+                hand_off,
+                ..Checked::default()
+            });
+        }
+        Checking::Later(Box::pin(async move {
             match self.manager.load_opened(ticket, now).await {
                 Ok(session) => Checked {
                     signed_in: true,
@@ -191,7 +197,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T
                     ..Checked::default()
                 },
             }
-        })
+        }))
     }
 }
 
@@ -392,7 +398,10 @@ impl Gate {
         let Ok(access) = self.rules.classify(path) else {
             return Verdict::BadPath;
         };
-        let checked = self.checker.check(cookie_header, access).await;
+        let checked = match self.checker.check(cookie_header, access) {
+            Checking::Now(checked) => checked,
+            Checking::Later(checking) => checking.await,
+        };
         match (checked.signed_in, access) {
             (false, Access::Protected) => Verdict::Reject {
                 clear: checked.clear,

@@ -1,0 +1,132 @@
+//! One request through the axum app in process (no sockets), to see the server's own cost
+//! per request without the kernel's: the bare route, sessionkit's extractor alone, the
+//! extractor behind `SessionGuard`, and tower-sessions 0.15's `MemoryStore` reading the
+//! same typed value. Complements `requests`, whose figures are mostly TCP.
+//!
+//! `cargo bench --features axum --bench guard`.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::FromRef;
+use axum::http::{Request, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde::{Deserialize, Serialize};
+use sessionkit::{Keys, Rejection, Session, SessionGuard, Verified};
+use tower::ServiceExt;
+
+const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
+const USER: &str = "user-42";
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "session", ttl = "7d", algorithm = "HS256", secure = false)]
+struct Signed {
+    user_id: String,
+}
+
+#[derive(Clone)]
+struct State {
+    keys: Keys,
+}
+
+impl FromRef<State> for Keys {
+    fn from_ref(state: &State) -> Keys {
+        state.keys.clone()
+    }
+}
+
+fn get_me(cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get("/me");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+async fn call(app: &Router, cookie: Option<&str>) -> StatusCode {
+    app.clone().oneshot(get_me(cookie)).await.unwrap().status()
+}
+
+fn guard(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let keys = Keys::new(SECRET).unwrap();
+    let state = State { keys: keys.clone() };
+    let me = get(|session: Verified<Signed>| async move { session.user_id.clone() });
+    let ceiling = Router::new().route("/me", get(|| async { USER }));
+    let extractor = Router::new()
+        .route("/me", me.clone())
+        .with_state(state.clone());
+    let guarded = Router::new()
+        .route("/me", me)
+        .layer(
+            SessionGuard::stateless::<Signed>(keys.clone())
+                .protect("/me")
+                .on_rejection(Rejection::Unauthorized),
+        )
+        .with_state(state);
+    let token = format!(
+        "session={}",
+        Signed {
+            user_id: USER.into()
+        }
+        .encrypt(&keys)
+        .unwrap()
+    );
+
+    async fn tower_me(session: tower_sessions::Session) -> axum::response::Response {
+        match session.get::<String>("user_id").await {
+            Ok(Some(user_id)) => user_id.into_response(),
+            _ => StatusCode::UNAUTHORIZED.into_response(),
+        }
+    }
+    async fn tower_login(session: tower_sessions::Session) -> &'static str {
+        session.insert("user_id", USER).await.unwrap();
+        "ok"
+    }
+    let tower = Router::new()
+        .route("/me", get(tower_me))
+        .route("/login", get(tower_login))
+        .layer(
+            tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+                .with_secure(false),
+        );
+    let tower_cookie = runtime.block_on(async {
+        let login = Request::get("/login").body(Body::empty()).unwrap();
+        let response = tower.clone().oneshot(login).await.unwrap();
+        let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    });
+
+    runtime.block_on(async {
+        assert_eq!(call(&ceiling, None).await, StatusCode::OK);
+        for app in [&extractor, &guarded] {
+            assert_eq!(call(app, Some(&token)).await, StatusCode::OK);
+            assert_eq!(call(app, None).await, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(call(&tower, Some(&tower_cookie)).await, StatusCode::OK);
+        assert_eq!(call(&tower, None).await, StatusCode::UNAUTHORIZED);
+    });
+
+    let mut group = c.benchmark_group("request");
+    group.bench_function("no_session", |b| {
+        b.to_async(&runtime).iter(|| call(&ceiling, None))
+    });
+    group.bench_function("sessionkit_extractor_only", |b| {
+        b.to_async(&runtime).iter(|| call(&extractor, Some(&token)))
+    });
+    group.bench_function("sessionkit_guard_and_extractor", |b| {
+        b.to_async(&runtime).iter(|| call(&guarded, Some(&token)))
+    });
+    group.bench_function("tower_sessions_memory", |b| {
+        b.to_async(&runtime)
+            .iter(|| call(&tower, Some(&tower_cookie)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, guard);
+criterion_main!(benches);
