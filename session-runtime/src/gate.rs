@@ -243,16 +243,26 @@ impl<R> GuardConfig<R> {
     }
 }
 
-impl<R: Clone> GuardConfig<R> {
+/// A framework's rejection, as far as the guard's hand-off to the extractors cares.
+pub(crate) trait ExtractorDefault {
+    /// Whether this is what the extractors answer anyway (a bare `401`), so that nothing
+    /// needs handing to them: one request extension fewer on every request.
+    fn is_extractor_default(&self) -> bool;
+}
+
+impl<R: Clone + ExtractorDefault> GuardConfig<R> {
     /// The configured rejection as the extractors behind the guard receive it, built once
     /// when the guard is layered, or `None` for the defaults.
     pub(crate) fn reject_with(&self) -> Option<Arc<RejectWith<R>>> {
-        self.rejection.clone().map(|rejection| {
-            Arc::new(RejectWith {
-                rejection,
-                login_path: self.login_path.clone(),
+        let rejection = self.rejection.as_ref()?;
+        (!rejection.is_extractor_default())
+            .then(|| rejection.clone())
+            .map(|rejection| {
+                Arc::new(RejectWith {
+                    rejection,
+                    login_path: self.login_path.clone(),
+                })
             })
-        })
     }
 }
 

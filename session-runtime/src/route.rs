@@ -56,14 +56,19 @@ pub fn segments(path: &str) -> Result<Vec<String>, UnsafePath> {
 /// The decoded segments, borrowed from `path` where nothing needed decoding: a request's
 /// path is split once, with one allocation in the common case.
 fn decoded(path: &str) -> Result<Vec<Cow<'_, str>>, UnsafePath> {
+    raw_segments(path)?.map(segment).collect()
+}
+
+/// The raw (still encoded) segments of a path: after the leading `/`, split on `/`, without
+/// the empty one a trailing slash leaves. `/` alone has none.
+fn raw_segments(path: &str) -> Result<impl Iterator<Item = &str>, UnsafePath> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(UnsafePath("it does not start with `/`"));
     };
-    if rest.is_empty() {
-        return Ok(Vec::new());
-    }
+    // Only `/` itself has no segments: `//` keeps an empty one, which `segment` refuses.
+    let root = rest.is_empty();
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    rest.split('/').map(segment).collect()
+    Ok(rest.split('/').filter(move |_| !root))
 }
 
 fn segment(raw: &str) -> Result<Cow<'_, str>, UnsafePath> {
@@ -155,14 +160,24 @@ impl Rules {
     /// assert!(rules.classify("/admin%2Fusers").is_err());
     /// ```
     pub fn classify(&self, path: &str) -> Result<Access, UnsafePath> {
-        let path = decoded(path)?;
+        // Every segment is checked first, so that an unsafe one anywhere refuses the path;
+        // then each prefix is compared against the segments again, decoded on the fly,
+        // rather than collecting them: no allocation for a path without `%`.
+        let mut count = 0;
+        for raw in raw_segments(path)? {
+            segment(raw)?;
+            count += 1;
+        }
         let under = |prefixes: &[Vec<String>]| {
             prefixes.iter().any(|prefix| {
-                prefix.len() <= path.len()
-                    && prefix
-                        .iter()
-                        .zip(&path)
-                        .all(|(want, have)| want.eq_ignore_ascii_case(have))
+                prefix.len() <= count
+                    && raw_segments(path).is_ok_and(|mut raws| {
+                        prefix.iter().all(|want| {
+                            raws.next().map(segment).is_some_and(|have| {
+                                have.is_ok_and(|have| want.eq_ignore_ascii_case(&have))
+                            })
+                        })
+                    })
             })
         };
         Ok(if under(&self.protected) {

@@ -28,6 +28,12 @@ pub enum Rejection {
     Custom(Arc<dyn Fn() -> HttpResponse + Send + Sync>),
 }
 
+impl gate::ExtractorDefault for Rejection {
+    fn is_extractor_default(&self) -> bool {
+        matches!(self, Rejection::Unauthorized)
+    }
+}
+
 impl Rejection {
     /// The application's own rejection, made fresh for each request.
     pub fn custom(respond: impl Fn() -> HttpResponse + Send + Sync + 'static) -> Rejection {
