@@ -1,6 +1,7 @@
 //! One request through the axum app in process (no sockets), to see the server's own cost
 //! per request without the kernel's: the bare route, sessionkit's extractor alone, the
-//! extractor behind `SessionGuard`, and tower-sessions 0.15's `MemoryStore` reading the
+//! extractor behind `SessionGuard`, database sessions on `MemoryStore` behind
+//! `SessionGuard::database`, and tower-sessions 0.15's `MemoryStore` reading the
 //! same typed value. Complements `requests`, whose figures are mostly TCP.
 //!
 //! `cargo bench --features axum --bench guard`.
@@ -13,7 +14,11 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::{Deserialize, Serialize};
-use sessionkit::{Keys, Rejection, Session, SessionGuard, Verified};
+use std::sync::Arc;
+
+use sessionkit::{
+    DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionManager, Verified,
+};
 use tower::ServiceExt;
 
 const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
@@ -22,6 +27,13 @@ const USER: &str = "user-42";
 #[derive(Serialize, Deserialize, Session)]
 #[session(cookie = "session", ttl = "7d", algorithm = "HS256", secure = false)]
 struct Signed {
+    user_id: String,
+}
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(cookie = "sid", ttl = "7d", secure = false)]
+struct Account {
+    #[session(user_id)]
     user_id: String,
 }
 
@@ -77,6 +89,31 @@ fn guard(c: &mut Criterion) {
         .unwrap()
     );
 
+    let manager = Arc::new(SessionManager::<Account, _>::new(
+        MemoryStore::new(),
+        keys.clone(),
+    ));
+    let database = Router::new()
+        .route(
+            "/me",
+            get(|session: DbSession<Account>| async move { session.user_id.clone() }),
+        )
+        .layer(
+            SessionGuard::database(Arc::clone(&manager))
+                .protect("/me")
+                .on_rejection(Rejection::Unauthorized),
+        )
+        .with_state(Arc::clone(&manager));
+    let ticket = runtime.block_on(async {
+        let cookie = manager
+            .create(&Account {
+                user_id: USER.into(),
+            })
+            .await
+            .unwrap();
+        format!("sid={}", cookie.value())
+    });
+
     async fn tower_me(session: tower_sessions::Session) -> axum::response::Response {
         match session.get::<String>("user_id").await {
             Ok(Some(user_id)) => user_id.into_response(),
@@ -103,8 +140,12 @@ fn guard(c: &mut Criterion) {
 
     runtime.block_on(async {
         assert_eq!(call(&ceiling, None).await, StatusCode::OK);
-        for app in [&extractor, &guarded] {
-            assert_eq!(call(app, Some(&token)).await, StatusCode::OK);
+        for (app, cookie) in [
+            (&extractor, &token),
+            (&guarded, &token),
+            (&database, &ticket),
+        ] {
+            assert_eq!(call(app, Some(cookie)).await, StatusCode::OK);
             assert_eq!(call(app, None).await, StatusCode::UNAUTHORIZED);
         }
         assert_eq!(call(&tower, Some(&tower_cookie)).await, StatusCode::OK);
@@ -120,6 +161,9 @@ fn guard(c: &mut Criterion) {
     });
     group.bench_function("sessionkit_guard_and_extractor", |b| {
         b.to_async(&runtime).iter(|| call(&guarded, Some(&token)))
+    });
+    group.bench_function("sessionkit_database_memory", |b| {
+        b.to_async(&runtime).iter(|| call(&database, Some(&ticket)))
     });
     group.bench_function("tower_sessions_memory", |b| {
         b.to_async(&runtime)

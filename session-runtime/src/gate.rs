@@ -22,15 +22,19 @@ use crate::session::Session;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A cookie for the response. Boxed because it is rare and a `Cookie` is large: the
+/// verdict it travels in is moved several times on every request.
+type SetCookie = Option<Box<Cookie<'static>>>;
+
 /// What the guard learned about the request's session.
 #[derive(Default)]
 pub(crate) struct Checked {
     signed_in: bool,
     /// The re-issued cookie, when the session was inside its renewal window.
-    renewed: Option<Cookie<'static>>,
+    renewed: SetCookie,
     /// The removal cookie, when the cookie names a session the store no longer has: the
     /// browser must stop presenting it, or the optimistic check keeps believing it.
-    clear: Option<Cookie<'static>>,
+    clear: SetCookie,
     /// Puts what was verified into the request, for the extractors and other middleware.
     hand_off: Option<HandOff>,
 }
@@ -97,7 +101,7 @@ pub(crate) fn join_cookie_headers<'a>(mut values: impl Iterator<Item = &'a str>)
 /// The check behind the guard, for stateless or database sessions.
 pub(crate) trait Checker: Send + Sync {
     /// Checks the `Cookie:` header for a request under `access`.
-    fn check<'a>(&'a self, header: &'a str, access: Access) -> Checking<'a>;
+    fn check(&self, header: &str, access: Access) -> Checking;
     /// The session cookie's name.
     fn cookie_name(&self) -> &'static str;
 }
@@ -105,12 +109,10 @@ pub(crate) trait Checker: Send + Sync {
 /// A check's outcome: known from the cookie alone (every stateless check, and a database
 /// check that trusts the seal), or waiting on the store. Most requests take the first, with
 /// no future to allocate or poll.
-// Returned once and matched at once: boxing the common, large variant would bring back the
-// allocation this type exists to avoid.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Checking<'a> {
+pub(crate) enum Checking {
     Now(Checked),
-    Later(BoxFuture<'a, Checked>),
+    /// Owns what it needs, so that the framework's guard can return it from `call`.
+    Later(BoxFuture<'static, Checked>),
 }
 
 pub(crate) struct Stateless<T> {
@@ -123,7 +125,7 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
         T::CONFIG.cookie_name
     }
 
-    fn check<'a>(&'a self, header: &'a str, _: Access) -> Checking<'a> {
+    fn check(&self, header: &str, _: Access) -> Checking {
         let now = OffsetDateTime::now_utc();
         let Ok(session) = T::from_cookie_header_at(header, &self.keys, now) else {
             return Checking::Now(Checked::default());
@@ -135,7 +137,7 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
             .zip(session.authenticated_at())
             .is_some_and(|(max, since)| since + max <= session.expires_at());
         let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
-            T::refresh_at(&session, &self.keys, now).ok()
+            T::refresh_at(&session, &self.keys, now).ok().map(Box::new)
         } else {
             None
         };
@@ -152,12 +154,12 @@ pub(crate) struct Database<T, S> {
     manager: Arc<SessionManager<T, S>>,
 }
 
-impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T, S> {
+impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for Database<T, S> {
     fn cookie_name(&self) -> &'static str {
         T::CONFIG.cookie_name
     }
 
-    fn check<'a>(&'a self, header: &'a str, access: Access) -> Checking<'a> {
+    fn check(&self, header: &str, access: Access) -> Checking {
         // The seal and expiry only: the optimistic check, no database.
         let now = OffsetDateTime::now_utc();
         let Ok(ticket) = self.manager.open_ticket(header, now) else {
@@ -177,19 +179,20 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore> Checker for Database<T
                 ..Checked::default()
             });
         }
+        let manager = Arc::clone(&self.manager);
         Checking::Later(Box::pin(async move {
-            match self.manager.load_opened(ticket, now).await {
+            match manager.load_opened(ticket, now).await {
                 Ok(session) => Checked {
                     signed_in: true,
                     renewed: match renew {
-                        true => self.manager.refresh(&session).await.ok().flatten(),
+                        true => manager.refresh(&session).await.ok().flatten().map(Box::new),
                         false => None,
                     },
                     clear: None,
                     hand_off,
                 },
                 Err(Error::SessionNotFound) => Checked {
-                    clear: Some(removal_cookie(&T::CONFIG)),
+                    clear: Some(Box::new(removal_cookie(&T::CONFIG))),
                     ..Checked::default()
                 },
                 // The store is down: keep the optimistic answer; the handler's extractor
@@ -388,33 +391,15 @@ pub(crate) enum Verdict {
     BadPath,
     /// No valid session on a protected path: the configured rejection, with the removal of a
     /// dead cookie if there is one.
-    Reject { clear: Option<Cookie<'static>> },
+    Reject { clear: SetCookie },
     /// A signed-in request on a public-only path: to the home path.
     Home,
     /// On to the handler.
     Pass(Pass),
 }
 
-/// What a passed request carries to the response.
-pub(crate) struct Pass {
-    access: Access,
-    renewed: Option<Cookie<'static>>,
-    clear: Option<Cookie<'static>>,
-    /// Puts what was verified into the request, for the extractors and other middleware.
-    pub(crate) hand_off: Option<HandOff>,
-}
-
-impl Gate {
-    /// The verdict on a request for `path` (as the client sent it, still percent-encoded)
-    /// with this `Cookie:` header.
-    pub(crate) async fn decide(&self, path: &str, cookie_header: &str) -> Verdict {
-        let Ok(access) = self.rules.classify(path) else {
-            return Verdict::BadPath;
-        };
-        let checked = match self.checker.check(cookie_header, access) {
-            Checking::Now(checked) => checked,
-            Checking::Later(checking) => checking.await,
-        };
+impl Verdict {
+    fn of(checked: Checked, access: Access) -> Verdict {
         match (checked.signed_in, access) {
             (false, Access::Protected) => Verdict::Reject {
                 clear: checked.clear,
@@ -426,6 +411,39 @@ impl Gate {
                 clear: checked.clear,
                 hand_off: checked.hand_off,
             }),
+        }
+    }
+}
+
+/// What a passed request carries to the response.
+pub(crate) struct Pass {
+    access: Access,
+    renewed: SetCookie,
+    clear: SetCookie,
+    /// Puts what was verified into the request, for the extractors and other middleware.
+    pub(crate) hand_off: Option<HandOff>,
+}
+
+/// A verdict: reached from the request alone (every stateless request, and a database one
+/// whose seal suffices), or waiting on the store. A framework's guard reaches the first in
+/// its `call`, before any future exists, and boxes only what follows the handler.
+pub(crate) enum Deciding {
+    Now(Verdict),
+    Later(BoxFuture<'static, Verdict>),
+}
+
+impl Gate {
+    /// The verdict on a request for `path` (as the client sent it, still percent-encoded)
+    /// with this `Cookie:` header.
+    pub(crate) fn decide(&self, path: &str, cookie_header: &str) -> Deciding {
+        let Ok(access) = self.rules.classify(path) else {
+            return Deciding::Now(Verdict::BadPath);
+        };
+        match self.checker.check(cookie_header, access) {
+            Checking::Now(checked) => Deciding::Now(Verdict::of(checked, access)),
+            Checking::Later(checking) => {
+                Deciding::Later(Box::pin(async move { Verdict::of(checking.await, access) }))
+            }
         }
     }
 
@@ -442,7 +460,7 @@ impl Gate {
         if handler_cookies.any(|set| set == name) {
             return None;
         }
-        pass.renewed.or(pass.clear)
+        pass.renewed.or(pass.clear).map(|cookie| *cookie)
     }
 }
 

@@ -14,7 +14,7 @@ use futures_util::future::LocalBoxFuture;
 use super::cookie_header;
 use super::extract::bare_unauthorized;
 use super::response::add_cookie;
-use crate::gate::{self, GuardConfig, RejectWith, Verdict, set_cookie_name};
+use crate::gate::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it: as the axum `Rejection`, with actix-web's response type.
@@ -116,61 +116,86 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let frozen = Arc::clone(&self.frozen);
-        Box::pin(async move {
-            let config = &frozen.config;
-            // actix-web's scopes do not rewrite the URI: this is the path the client sent.
-            let path = request.path().to_owned();
-            let header = cookie_header(request.headers()).into_owned();
-            let mut pass = match config.gate.decide(&path, &header).await {
-                Verdict::Pass(pass) => pass,
-                Verdict::BadPath => {
-                    let response = no_store(HttpResponse::BadRequest().body("bad request"));
-                    return Ok(request.into_response(response).map_into_right_body());
-                }
-                Verdict::Reject { clear } => {
-                    let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
-                    let mut response = rejection.respond(&config.login_path);
-                    if let Some(clear) = &clear {
-                        add_cookie(&mut response, clear);
-                    }
-                    let response = no_store(response);
-                    return Ok(request.into_response(response).map_into_right_body());
-                }
-                Verdict::Home => {
-                    let response = no_store(redirect(&config.home_path));
-                    return Ok(request.into_response(response).map_into_right_body());
-                }
-            };
-            let access = pass.access();
-            if let Some(hand_off) = pass.hand_off.take() {
-                hand_off.into_actix(&mut request.extensions_mut());
+        // actix-web's scopes do not rewrite the URI: this is the path the client sent.
+        let header = cookie_header(request.headers());
+        let deciding = frozen.config.gate.decide(request.path(), &header);
+        drop(header);
+        match deciding {
+            Deciding::Now(verdict) => pass_on(frozen, service, request, verdict),
+            Deciding::Later(verdict) => {
+                Box::pin(async move { pass_on(frozen, service, request, verdict.await).await })
             }
-            if let Some(reject_with) = &frozen.reject_with {
-                request.extensions_mut().insert(Arc::clone(reject_with));
-            }
-            let mut response = service.call(request).await?;
-            let handler_cookies: Vec<String> = response
-                .headers()
-                .get_all(SET_COOKIE)
-                .filter_map(|value| value.to_str().ok())
-                .filter_map(set_cookie_name)
-                .map(str::to_owned)
-                .collect();
-            let cookie = config
-                .gate
-                .cookie_for(pass, handler_cookies.iter().map(String::as_str));
-            let headers = response.headers_mut();
-            if let Some(value) =
-                cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok())
-            {
-                headers.append(SET_COOKIE, value);
-            }
-            if gate::no_store(Some(access), headers.contains_key(SET_COOKIE)) {
-                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
-            Ok(response.map_into_left_body())
-        })
+        }
     }
+}
+
+/// Answers a refused request, or hands a passed one to the handler and finishes its
+/// response: the renewed or removed cookie, and `no-store`.
+fn pass_on<S, B>(
+    frozen: Arc<Frozen>,
+    service: Rc<S>,
+    request: ServiceRequest,
+    verdict: Verdict,
+) -> LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B, BoxBody>>, ActixError>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = ActixError> + 'static,
+    B: 'static,
+{
+    let config = &frozen.config;
+    let refusal = match verdict {
+        Verdict::Pass(pass) => Ok(pass),
+        Verdict::BadPath => Err(HttpResponse::BadRequest().body("bad request")),
+        Verdict::Reject { clear } => {
+            let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
+            let mut response = rejection.respond(&config.login_path);
+            if let Some(clear) = &clear {
+                add_cookie(&mut response, clear);
+            }
+            Err(response)
+        }
+        Verdict::Home => Err(redirect(&config.home_path)),
+    };
+    let mut pass = match refusal {
+        Ok(pass) => pass,
+        Err(response) => {
+            let response = request
+                .into_response(no_store(response))
+                .map_into_right_body();
+            return Box::pin(async move { Ok(response) });
+        }
+    };
+    let access = pass.access();
+    if let Some(hand_off) = pass.hand_off.take() {
+        hand_off.into_actix(&mut request.extensions_mut());
+    }
+    if let Some(reject_with) = &frozen.reject_with {
+        request.extensions_mut().insert(Arc::clone(reject_with));
+    }
+    let handled = service.call(request);
+    Box::pin(async move {
+        let mut response = handled.await?;
+        let handler_cookies: Vec<String> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(set_cookie_name)
+            .map(str::to_owned)
+            .collect();
+        let cookie = frozen
+            .config
+            .gate
+            .cookie_for(pass, handler_cookies.iter().map(String::as_str));
+        let headers = response.headers_mut();
+        if let Some(value) =
+            cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok())
+        {
+            headers.append(SET_COOKIE, value);
+        }
+        if gate::no_store(Some(access), headers.contains_key(SET_COOKIE)) {
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        Ok(response.map_into_left_body())
+    })
 }
 
 fn no_store(mut response: HttpResponse) -> HttpResponse {

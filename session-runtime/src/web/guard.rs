@@ -16,7 +16,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::cookie_header;
-use crate::gate::{self, GuardConfig, RejectWith, Verdict, set_cookie_name};
+use crate::gate::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -121,57 +121,79 @@ where
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         // The clone that was polled ready serves this request; a fresh clone stays behind.
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let inner = std::mem::replace(&mut self.inner, clone);
         let guard = Arc::clone(&self.guard);
-        Box::pin(async move {
-            // A nested router strips its prefix from the URI; the guard decides on the path
-            // the client asked for, so its prefixes mean the same wherever it is layered.
-            let path = match request.extensions().get::<OriginalUri>() {
-                Some(original) => original.path(),
-                None => request.uri().path(),
-            };
-            let header = cookie_header(request.headers());
-            let config = &guard.config;
-            let mut pass = match config.gate.decide(path, &header).await {
-                Verdict::Pass(pass) => pass,
-                Verdict::BadPath => {
-                    let response = (StatusCode::BAD_REQUEST, "bad request").into_response();
-                    return Ok(no_store(response));
-                }
-                Verdict::Reject { clear } => {
-                    let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
-                    let mut response = rejection.respond(&config.login_path);
-                    set_cookie(&mut response, clear);
-                    return Ok(no_store(response));
-                }
-                Verdict::Home => {
-                    return Ok(no_store(Redirect::to(&config.home_path).into_response()));
-                }
-            };
-            drop(header);
-            let mut request = request;
-            let access = pass.access();
-            if let Some(hand_off) = pass.hand_off.take() {
-                hand_off.into_http(request.extensions_mut());
+        // A nested router strips its prefix from the URI; the guard decides on the path
+        // the client asked for, so its prefixes mean the same wherever it is layered.
+        let path = match request.extensions().get::<OriginalUri>() {
+            Some(original) => original.path(),
+            None => request.uri().path(),
+        };
+        let header = cookie_header(request.headers());
+        let deciding = guard.config.gate.decide(path, &header);
+        drop(header);
+        match deciding {
+            Deciding::Now(verdict) => pass_on(guard, inner, request, verdict),
+            Deciding::Later(verdict) => {
+                Box::pin(async move { pass_on(guard, inner, request, verdict.await).await })
             }
-            if let Some(reject_with) = &guard.reject_with {
-                request.extensions_mut().insert(Arc::clone(reject_with));
-            }
-            let mut response = inner.call(request).await?;
-            let handler_cookies = response
-                .headers()
-                .get_all(SET_COOKIE)
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .filter_map(set_cookie_name);
-            let cookie = config.gate.cookie_for(pass, handler_cookies);
-            set_cookie(&mut response, cookie);
-            if gate::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
-                response = no_store(response);
-            }
-            Ok(response)
-        })
+        }
     }
+}
+
+/// Answers a refused request, or hands a passed one to the handler and finishes its
+/// response: the renewed or removed cookie, and `no-store`.
+fn pass_on<S>(
+    guard: Arc<Frozen>,
+    mut inner: S,
+    mut request: Request<Body>,
+    verdict: Verdict,
+) -> BoxFuture<'static, Result<Response, S::Error>>
+where
+    S: Service<Request<Body>, Response = Response> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let config = &guard.config;
+    let mut pass = match verdict {
+        Verdict::Pass(pass) => pass,
+        Verdict::BadPath => {
+            let response = (StatusCode::BAD_REQUEST, "bad request").into_response();
+            return Box::pin(async move { Ok(no_store(response)) });
+        }
+        Verdict::Reject { clear } => {
+            let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
+            let mut response = rejection.respond(&config.login_path);
+            set_cookie(&mut response, clear.map(|cookie| *cookie));
+            return Box::pin(async move { Ok(no_store(response)) });
+        }
+        Verdict::Home => {
+            let response = no_store(Redirect::to(&config.home_path).into_response());
+            return Box::pin(async move { Ok(response) });
+        }
+    };
+    let access = pass.access();
+    if let Some(hand_off) = pass.hand_off.take() {
+        hand_off.into_http(request.extensions_mut());
+    }
+    if let Some(reject_with) = &guard.reject_with {
+        request.extensions_mut().insert(Arc::clone(reject_with));
+    }
+    let handled = inner.call(request);
+    Box::pin(async move {
+        let mut response = handled.await?;
+        let handler_cookies = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(set_cookie_name);
+        let cookie = guard.config.gate.cookie_for(pass, handler_cookies);
+        set_cookie(&mut response, cookie);
+        if gate::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
+            response = no_store(response);
+        }
+        Ok(response)
+    })
 }
 
 fn set_cookie(response: &mut Response, cookie: Option<Cookie<'static>>) {
