@@ -55,7 +55,15 @@ impl SessionKey {
 
     /// Lower-case hex, for stores that key by text.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+        // Every store call names its row by this, so it is written directly rather than
+        // formatted byte by byte.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            hex.push(DIGITS[usize::from(byte >> 4)].into());
+            hex.push(DIGITS[usize::from(byte & 0x0f)].into());
+        }
+        hex
     }
 }
 
