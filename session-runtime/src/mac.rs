@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// The SHA-2 family member under an HMAC: its compression function and sizes.
-pub(crate) trait Sha2 {
+pub trait Sha2 {
     /// A state word: `u32` for SHA-256, `u64` for SHA-384/512.
     type Word: Copy + Zeroize;
     /// One input block.
@@ -35,11 +35,11 @@ pub(crate) trait Sha2 {
 }
 
 /// SHA-256.
-pub(crate) enum Sha256 {}
+pub enum Sha256 {}
 /// SHA-384.
-pub(crate) enum Sha384 {}
+pub enum Sha384 {}
 /// SHA-512.
-pub(crate) enum Sha512 {}
+pub enum Sha512 {}
 
 impl Sha2 for Sha256 {
     type Word = u32;
@@ -134,27 +134,27 @@ impl Sha2 for Sha512 {
 }
 
 /// An HMAC key made ready: the hash states after the `ipad` and `opad` blocks.
-pub(crate) struct Hmac<H: Sha2> {
+pub struct Hmac<H: Sha2> {
     inner: [H::Word; 8],
     outer: [H::Word; 8],
 }
 
 /// A tag: up to 64 bytes, of which the hash's output size are used.
-pub(crate) struct Tag {
+pub struct Tag {
     bytes: [u8; 64],
     len: usize,
 }
 
 impl Tag {
     /// The tag's bytes.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
 }
 
 impl<H: Sha2> Hmac<H> {
     /// Keys an HMAC. Any key length is valid: a key longer than a block is hashed first.
-    pub(crate) fn new(key: &[u8]) -> Hmac<H> {
+    pub fn new(key: &[u8]) -> Hmac<H> {
         let mut padded = H::ZERO;
         let block_len = padded.as_ref().len();
         if key.len() > block_len {
@@ -177,7 +177,7 @@ impl<H: Sha2> Hmac<H> {
     }
 
     /// The tag of `message`.
-    pub(crate) fn tag(&self, message: &[u8]) -> Tag {
+    pub fn tag(&self, message: &[u8]) -> Tag {
         let mut state = self.inner;
         let mut block = H::ZERO;
         let block_len = block.as_ref().len();
@@ -205,7 +205,7 @@ impl<H: Sha2> Hmac<H> {
     }
 
     /// Whether `tag` is the tag of `message`, compared in constant time.
-    pub(crate) fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
         self.tag(message).as_bytes().ct_eq(tag).into()
     }
 }
