@@ -6,6 +6,9 @@
 //!
 //! `cargo bench --features axum --bench guard`.
 
+#[path = "support/sessions.rs"]
+mod sessions;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::FromRef;
@@ -13,29 +16,15 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use sessionkit::{
     DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionManager, Verified,
 };
+use sessions::{Account, SECRET, Signed};
 use tower::ServiceExt;
 
-const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
 const USER: &str = "user-42";
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "session", ttl = "7d", algorithm = "HS256", secure = false)]
-struct Signed {
-    user_id: String,
-}
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "sid", ttl = "7d", secure = false)]
-struct Account {
-    #[session(user_id)]
-    user_id: String,
-}
 
 #[derive(Clone)]
 struct State {

@@ -18,6 +18,8 @@
 
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/sessions.rs"]
+mod sessions;
 #[path = "support/sqlite.rs"]
 mod support;
 
@@ -30,32 +32,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use load::{Contender, USER, connect, header, request};
-use serde::{Deserialize, Serialize};
 use sessionkit::{
     DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionManager, SqliteStore,
     Verified,
 };
-
-const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "session", ttl = "7d", algorithm = "HS256", secure = false)]
-struct Signed {
-    user_id: String,
-}
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "session", ttl = "7d", secure = false)]
-struct Sealed {
-    user_id: String,
-}
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "sid", ttl = "7d", secure = false)]
-struct Account {
-    #[session(user_id)]
-    user_id: String,
-}
+use sessions::{Account, SECRET, Sealed, Signed};
 
 #[derive(Clone)]
 struct Stateless {

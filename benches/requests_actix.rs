@@ -14,6 +14,8 @@
 
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/sessions.rs"]
+mod sessions;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,30 +27,9 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use load::{Contender, USER, connect, header, request};
-use serde::{Deserialize, Serialize};
 use sessionkit::actix::{Rejection, SessionGuard, Sessions};
 use sessionkit::{DbSession, Keys, MemoryStore, RedisStore, Session, SessionManager, Verified};
-
-const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "session", ttl = "7d", algorithm = "HS256", secure = false)]
-struct Signed {
-    user_id: String,
-}
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "session", ttl = "7d", secure = false)]
-struct Sealed {
-    user_id: String,
-}
-
-#[derive(Serialize, Deserialize, Session)]
-#[session(cookie = "sid", ttl = "7d", secure = false)]
-struct Account {
-    #[session(user_id)]
-    user_id: String,
-}
+use sessions::{Account, SECRET, Sealed, Signed};
 
 /// Serves the app that `app` builds on its own actix system, two workers, and returns where.
 fn serve<F, T, B>(app: F) -> SocketAddr
