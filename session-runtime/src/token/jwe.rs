@@ -67,7 +67,9 @@ fn split_plain(token: &str) -> Option<[&str; 5]> {
     let (iv, rest) = rest.split_at_checked(IV_CHARS)?;
     let rest = rest.strip_prefix('.')?;
     let (ciphertext, tag) = rest.split_at_checked(rest.len().checked_sub(TAG_CHARS + 1)?)?;
-    Some([PLAIN_HEADER, "", iv, ciphertext, tag.strip_prefix('.')?])
+    let tag = tag.strip_prefix('.')?;
+    // A dot inside the short segments means the lengths were not the token's.
+    (!iv.contains('.') && !tag.contains('.')).then_some([PLAIN_HEADER, "", iv, ciphertext, tag])
 }
 
 /// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
@@ -116,4 +118,42 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
         }
     }
     Err(Error::Decryption)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PLAIN_HEADER, split_plain};
+    use crate::token::segments;
+
+    /// Wherever the length-based split answers, it answers what the dot search does; where
+    /// the dots are not where the lengths put them, it steps aside.
+    #[test]
+    fn the_fast_split_agrees_with_the_general_one() {
+        let iv = "AAAAAAAAAAAAAAAA";
+        let tag = "BBBBBBBBBBBBBBBBBBBBBB";
+        let cases = [
+            (format!("{PLAIN_HEADER}..{iv}.Q0lQSEVSVEVYVA.{tag}"), true),
+            (format!("{PLAIN_HEADER}..{iv}..{tag}"), true),
+            (format!("{PLAIN_HEADER}..{iv}.a.b.{tag}"), true),
+            // Non-ASCII that still fits the lengths: split alike, refused by base64 later.
+            (format!("{PLAIN_HEADER}..AAAAAAAAAAAAAAé.x.{tag}"), true),
+            (format!("{PLAIN_HEADER}..{iv}.x.BBBBBBBBBBBBBBBBBBBBé"), true),
+            (format!("{PLAIN_HEADER}..AAAA.AAAAAAAAAAA.x.{tag}"), false),
+            (format!("{PLAIN_HEADER}..{iv}.x.BBBBBBBBBB.BBBBBBBBBBB"), false),
+            (format!("{PLAIN_HEADER}..AAAAAAA.AAAAAAAA.x.BBBBBBBBBB.BBBBBBBBBBB"), false),
+            (format!("{PLAIN_HEADER}..{iv}.x{tag}"), false),
+            (format!("{PLAIN_HEADER}.x.{iv}.x.{tag}"), false),
+            (format!("{PLAIN_HEADER}..AAAAAAAAAAAAAé.x.{tag}"), false),
+            (format!("{PLAIN_HEADER}..{iv}"), false),
+            (format!("{PLAIN_HEADER}.."), false),
+            (PLAIN_HEADER.to_owned(), false),
+        ];
+        for (token, takes_fast_path) in &cases {
+            let fast = split_plain(token);
+            assert_eq!(fast.is_some(), *takes_fast_path, "{token}");
+            if let Some(parts) = fast {
+                assert_eq!(Ok(parts), segments::<5>(token), "{token}");
+            }
+        }
+    }
 }

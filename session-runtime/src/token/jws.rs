@@ -59,7 +59,9 @@ fn split_plain(alg: Algorithm, token: &str) -> Option<[&str; 3]> {
         _ => 43,
     };
     let (claims, signature) = rest.split_at_checked(rest.len().checked_sub(signature_len + 1)?)?;
-    Some([header, claims, signature.strip_prefix('.')?])
+    let signature = signature.strip_prefix('.')?;
+    // A dot inside the signature means the length was not the token's.
+    (!signature.contains('.')).then_some([header, claims, signature])
 }
 
 /// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
@@ -110,4 +112,43 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
         .map(|(index, _)| index)
         .ok_or(Error::Signature)?;
     Ok((decode_segment(claims)?, signer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plain_header, split_plain};
+    use crate::config::Algorithm;
+    use crate::token::segments;
+
+    /// Wherever the length-based split answers, it answers what the dot search does.
+    #[test]
+    fn the_fast_split_agrees_with_the_general_one() {
+        for (alg, signature_len) in [
+            (Algorithm::Hs256, 43),
+            (Algorithm::Hs384, 64),
+            (Algorithm::Hs512, 86),
+        ] {
+            let header = plain_header(alg);
+            let signature = "S".repeat(signature_len);
+            let short = "S".repeat(signature_len - 1);
+            let cases = [
+                (format!("{header}.eyJ4IjoxfQ.{signature}"), true),
+                (format!("{header}..{signature}"), true),
+                (format!("{header}.a.b.{signature}"), true),
+                (format!("{header}.eyJ4IjoxfQ.{short}"), false),
+                (format!("{header}.eyJ4IjoxfQ{signature}"), false),
+                (format!("{header}.eyJ4IjoxfQ.é{short}"), false),
+                (format!("{header}.eyJ4IjoxfQ.S.{short}"), false),
+                (format!("{header}x.eyJ4IjoxfQ.{signature}"), false),
+                (header.to_owned(), false),
+            ];
+            for (token, takes_fast_path) in &cases {
+                let fast = split_plain(alg, token);
+                assert_eq!(fast.is_some(), *takes_fast_path, "{token}");
+                if let Some(parts) = fast {
+                    assert_eq!(Ok(parts), segments::<3>(token), "{token}");
+                }
+            }
+        }
+    }
 }
