@@ -137,10 +137,19 @@ mod tests {
             (format!("{PLAIN_HEADER}..{iv}.a.b.{tag}"), true),
             // Non-ASCII that still fits the lengths: split alike, refused by base64 later.
             (format!("{PLAIN_HEADER}..AAAAAAAAAAAAAAé.x.{tag}"), true),
-            (format!("{PLAIN_HEADER}..{iv}.x.BBBBBBBBBBBBBBBBBBBBé"), true),
+            (
+                format!("{PLAIN_HEADER}..{iv}.x.BBBBBBBBBBBBBBBBBBBBé"),
+                true,
+            ),
             (format!("{PLAIN_HEADER}..AAAA.AAAAAAAAAAA.x.{tag}"), false),
-            (format!("{PLAIN_HEADER}..{iv}.x.BBBBBBBBBB.BBBBBBBBBBB"), false),
-            (format!("{PLAIN_HEADER}..AAAAAAA.AAAAAAAA.x.BBBBBBBBBB.BBBBBBBBBBB"), false),
+            (
+                format!("{PLAIN_HEADER}..{iv}.x.BBBBBBBBBB.BBBBBBBBBBB"),
+                false,
+            ),
+            (
+                format!("{PLAIN_HEADER}..AAAAAAA.AAAAAAAA.x.BBBBBBBBBB.BBBBBBBBBBB"),
+                false,
+            ),
             (format!("{PLAIN_HEADER}..{iv}.x{tag}"), false),
             (format!("{PLAIN_HEADER}.x.{iv}.x.{tag}"), false),
             (format!("{PLAIN_HEADER}..AAAAAAAAAAAAAé.x.{tag}"), false),
