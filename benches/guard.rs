@@ -5,6 +5,11 @@
 //! same typed value. Complements `requests`, whose figures are mostly TCP.
 //!
 //! `cargo bench --features axum --bench guard`.
+//!
+//! For instruction counts, which a shared machine cannot disturb: `GUARD_CALLS=2000
+//! GUARD_ONLY=<name>` (one of the names below) skips criterion and makes that many calls,
+//! so `valgrind --tool=callgrind` of the bench binary with 2000 and with 0 gives the
+//! instructions per request as the difference over 2000.
 
 #[path = "support/sessions.rs"]
 mod sessions;
@@ -140,6 +145,25 @@ fn guard(c: &mut Criterion) {
         assert_eq!(call(&tower, Some(&tower_cookie)).await, StatusCode::OK);
         assert_eq!(call(&tower, None).await, StatusCode::UNAUTHORIZED);
     });
+
+    if let Ok(calls) = std::env::var("GUARD_CALLS") {
+        let calls: usize = calls.parse().expect("GUARD_CALLS is a number");
+        let only = std::env::var("GUARD_ONLY").expect("GUARD_ONLY names one route");
+        let (app, cookie) = match only.as_str() {
+            "no_session" => (&ceiling, None),
+            "sessionkit_extractor_only" => (&extractor, Some(&token)),
+            "sessionkit_guard_and_extractor" => (&guarded, Some(&token)),
+            "sessionkit_database_memory" => (&database, Some(&ticket)),
+            "tower_sessions_memory" => (&tower, Some(&tower_cookie)),
+            other => panic!("no route {other:?}"),
+        };
+        runtime.block_on(async {
+            for _ in 0..calls {
+                std::hint::black_box(call(app, cookie.map(String::as_str)).await);
+            }
+        });
+        std::process::exit(0);
+    }
 
     let mut group = c.benchmark_group("request");
     group.bench_function("no_session", |b| {
