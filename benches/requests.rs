@@ -31,12 +31,12 @@ use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use load::{Contender, USER, connect, header, request};
+use load::{Contender, USER, login_cookie};
 use sessionkit::{
     DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionManager, SqliteStore,
     Verified,
 };
-use sessions::{Account, SECRET, Sealed, Signed};
+use sessions::{Account, HasUserId, SECRET, Sealed, Signed};
 
 #[derive(Clone)]
 struct Stateless {
@@ -60,10 +60,10 @@ fn guard(guard: SessionGuard) -> SessionGuard {
     guard.protect("/me").on_rejection(Rejection::Unauthorized)
 }
 
-async fn stateless<T: Session + Send + Sync + 'static>(name: &'static str, payload: T) -> Contender
-where
-    Verified<T>: HasUserId,
-{
+async fn stateless<T: Session + HasUserId + Send + Sync + 'static>(
+    name: &'static str,
+    payload: T,
+) -> Contender {
     let keys = Keys::new(SECRET).unwrap();
     let app = Router::new()
         .route(
@@ -77,23 +77,6 @@ where
         name,
         addr: serve(app).await,
         cookie: Some(format!("session={token}")),
-    }
-}
-
-/// The id, whichever stateless type holds it.
-trait HasUserId {
-    fn user_id(&self) -> &str;
-}
-
-impl HasUserId for Verified<Signed> {
-    fn user_id(&self) -> &str {
-        &self.user_id
-    }
-}
-
-impl HasUserId for Verified<Sealed> {
-    fn user_id(&self) -> &str {
-        &self.user_id
     }
 }
 
@@ -144,13 +127,10 @@ macro_rules! tower_contender {
             .route("/login", get(login))
             .layer(layer);
         let addr = serve(app).await;
-        let (_, headers, _) = request(&mut connect(addr).await, "/login", None).await;
-        let set_cookie = header(&headers, "set-cookie").expect("tower-sessions sets its cookie");
-        let cookie = set_cookie.split(';').next().unwrap().to_owned();
         Contender {
             name: $name,
             addr,
-            cookie: Some(cookie),
+            cookie: Some(login_cookie(addr, "tower-sessions").await),
         }
     }};
 }

@@ -26,10 +26,10 @@ use actix_web::body::MessageBody;
 use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use load::{Contender, USER, connect, header, request};
+use load::{Contender, USER, login_cookie};
 use sessionkit::actix::{Rejection, SessionGuard, Sessions};
 use sessionkit::{DbSession, Keys, MemoryStore, RedisStore, Session, SessionManager, Verified};
-use sessions::{Account, SECRET, Sealed, Signed};
+use sessions::{Account, HasUserId, SECRET, Sealed, Signed};
 
 /// Serves the app that `app` builds on its own actix system, two workers, and returns where.
 fn serve<F, T, B>(app: F) -> SocketAddr
@@ -64,63 +64,34 @@ fn guard(guard: SessionGuard) -> SessionGuard {
     guard.protect("/me").on_rejection(Rejection::Unauthorized)
 }
 
-async fn signed_me(session: Verified<Signed>) -> String {
-    session.user_id.clone()
-}
-
-async fn sealed_me(session: Verified<Sealed>) -> String {
-    session.user_id.clone()
+async fn stateless_me<T: Session + HasUserId + Send + Sync + 'static>(
+    session: Verified<T>,
+) -> String {
+    session.user_id().to_owned()
 }
 
 async fn account_me(session: DbSession<Account>) -> String {
     session.user_id.clone()
 }
 
-fn stateless_contenders() -> [Contender; 2] {
+/// sessionkit stateless sessions of type `T`, signed in with `payload`.
+fn stateless<T: Session + HasUserId + Send + Sync + 'static>(
+    name: &'static str,
+    payload: T,
+) -> Contender {
     let keys = Keys::new(SECRET).unwrap();
-    let signed = {
-        let keys = keys.clone();
-        serve(move || {
-            App::new()
-                .app_data(web::Data::new(keys.clone()))
-                .route("/me", web::get().to(signed_me))
-                .wrap(guard(SessionGuard::stateless::<Signed>(keys.clone())))
-        })
-    };
-    let sealed = {
-        let keys = keys.clone();
-        serve(move || {
-            App::new()
-                .app_data(web::Data::new(keys.clone()))
-                .route("/me", web::get().to(sealed_me))
-                .wrap(guard(SessionGuard::stateless::<Sealed>(keys.clone())))
-        })
-    };
-    let token = |value: String| Some(format!("session={value}"));
-    [
-        Contender {
-            name: "sessionkit stateless HS256",
-            addr: signed,
-            cookie: token(
-                Signed {
-                    user_id: USER.into(),
-                }
-                .encrypt(&keys)
-                .unwrap(),
-            ),
-        },
-        Contender {
-            name: "sessionkit stateless A256GCM",
-            addr: sealed,
-            cookie: token(
-                Sealed {
-                    user_id: USER.into(),
-                }
-                .encrypt(&keys)
-                .unwrap(),
-            ),
-        },
-    ]
+    let token = payload.encrypt(&keys).unwrap();
+    let addr = serve(move || {
+        App::new()
+            .app_data(web::Data::new(keys.clone()))
+            .route("/me", web::get().to(stateless_me::<T>))
+            .wrap(guard(SessionGuard::stateless::<T>(keys.clone())))
+    });
+    Contender {
+        name,
+        addr,
+        cookie: Some(format!("session={token}")),
+    }
 }
 
 async fn database<S: sessionkit::SessionStore + 'static>(
@@ -180,13 +151,10 @@ where
                     .build(),
             )
     });
-    let (_, headers, _) = request(&mut connect(addr).await, "/login", None).await;
-    let set_cookie = header(&headers, "set-cookie").expect("actix-session sets its cookie");
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
     Contender {
         name,
         addr,
-        cookie: Some(cookie),
+        cookie: Some(login_cookie(addr, "actix-session").await),
     }
 }
 
@@ -202,7 +170,18 @@ fn main() {
             addr: ceiling,
             cookie: None,
         }];
-        contenders.extend(stateless_contenders());
+        contenders.push(stateless(
+            "sessionkit stateless HS256",
+            Signed {
+                user_id: USER.into(),
+            },
+        ));
+        contenders.push(stateless(
+            "sessionkit stateless A256GCM",
+            Sealed {
+                user_id: USER.into(),
+            },
+        ));
         contenders.push(database("sessionkit database, MemoryStore", MemoryStore::new()).await);
         contenders.push(
             actix_session(

@@ -87,6 +87,15 @@ pub fn header<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
     })
 }
 
+/// Signs in through a peer's `/login` once and returns its session cookie as a `Cookie:`
+/// value (`name=value`), for the timed requests to carry.
+pub async fn login_cookie(addr: SocketAddr, peer: &str) -> String {
+    let (_, headers, _) = request(&mut connect(addr).await, "/login", None).await;
+    let set_cookie = header(&headers, "set-cookie")
+        .unwrap_or_else(|| panic!("{peer} sets its cookie at /login"));
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
 /// 200 with the right id with the cookie, 401 without: checked before anything is timed.
 pub async fn check(contender: &Contender) {
     let mut stream = connect(contender.addr).await;

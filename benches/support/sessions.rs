@@ -30,3 +30,20 @@ pub struct Account {
     #[session(user_id)]
     pub user_id: String,
 }
+
+/// The signed-in user's id, whichever stateless type holds it: one handler serves both.
+pub trait HasUserId {
+    fn user_id(&self) -> &str;
+}
+
+impl HasUserId for Signed {
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+impl HasUserId for Sealed {
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
