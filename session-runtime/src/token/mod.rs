@@ -267,8 +267,8 @@ impl Compact {
     /// Appends the base64url (unpadded) of `bytes`.
     pub(crate) fn push_base64(&mut self, bytes: &[u8]) {
         let start = self.0.len();
-        // 4 characters per 3 bytes, rounded up, without padding.
-        let encoded = bytes.len() / 3 * 4 + [0, 2, 3][bytes.len() % 3];
+        let encoded = base64::encoded_len(bytes.len(), false)
+            .expect("a token's parts are far below usize::MAX");
         self.0.resize(start + encoded, 0);
         let written = URL_SAFE_NO_PAD
             .encode_slice(bytes, &mut self.0[start..])
