@@ -166,8 +166,6 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
             return Checking::Now(Checked::default());
         };
         let renew = ticket.expires_at - now < T::CONFIG.renew_within();
-        let handed = ticket.clone();
-        let hand_off = Some(HandOff::new(handed));
         // The row is read only where the optimistic answer is not enough: to renew (at
         // most once a window), and on public-only pages, where believing a revoked
         // session would send the user away from the login page until the cookie
@@ -175,10 +173,12 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
         if !renew && access != Access::PublicOnly {
             return Checking::Now(Checked {
                 signed_in: true,
-                hand_off,
+                hand_off: Some(HandOff::new(ticket)),
                 ..Checked::default()
             });
         }
+        // The store read needs the ticket too: only this path pays for a copy.
+        let hand_off = Some(HandOff::new(ticket.clone()));
         let manager = Arc::clone(&self.manager);
         Checking::Later(Box::pin(async move {
             match manager.load_opened(ticket, now).await {
