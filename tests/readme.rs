@@ -1,7 +1,7 @@
 //! The README's Rust blocks compile exactly as written, in a crate outside this repository
 //! that depends on `sessionkit` by path with the dependencies the install section lists.
 //! Each block becomes the body of an `async fn` returning `Result<(), Box<dyn Error>>`, as
-//! the README says; the crate is built, not run.
+//! the README says; the crate is type-checked (`cargo check`), not linked or run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,7 +67,7 @@ fn the_readme_rust_blocks_compile_as_written() {
     let dir = repo.join("target/readme-check");
     write_crate(&dir, &repo, &blocks);
     let output = Command::new(env!("CARGO"))
-        .arg("build")
+        .arg("check")
         .arg("--quiet")
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", dir.join("target"))
