@@ -1,8 +1,7 @@
 //! The primitives under the two token formats, per crate, side by side in one run: AES-256-GCM
 //! sealing and opening 88 bytes of claims with jose's JWE header as AAD, and HMAC-SHA256 over
 //! a 149-byte JWS signing input. The candidates are `aes-gcm` 0.10 and 0.11, `ring` 0.17 and
-//! sessionkit's own composition of `aes` and `ghash` (`gcm/counter_mode.rs`, the default
-//! backend; with `--features ring` that row is ring again) for AES-GCM, and `hmac` 0.12 and 0.13, `ring` and sessionkit's own (`mac.rs`, keyed
+//! sessionkit's own composition of `aes` and `ghash` (`gcm.rs`) for AES-GCM, and `hmac` 0.12 and 0.13, `ring` and sessionkit's own (`mac.rs`, keyed
 //! midstates on `sha2` 0.11's compression function) for HMAC. Every candidate's output is
 //! checked against the others' before timing.
 //!
@@ -111,12 +110,7 @@ mod ours {
     }
 }
 
-/// The name of sessionkit's row: the backend this build selected.
-const OURS: &str = if cfg!(feature = "ring") {
-    "sessionkit gcm.rs (ring backend)"
-} else {
-    "sessionkit gcm.rs (default backend)"
-};
+const OURS: &str = "sessionkit gcm.rs";
 
 fn aes_gcm(c: &mut Criterion) {
     let (c010, c011, cring, cours) = (

@@ -52,7 +52,6 @@
 //! | `axum` | the `Verified`/`DbSession` extractors, `SetSession`, the `SessionGuard` layer (module `web`) | axum 0.8 |
 //! | `actix` | the same for actix-web 4: extractors, `actix::SetSession`, the `actix::SessionGuard` middleware | actix-web 4 |
 //! | `tokio` | `SessionManager::spawn_purge_task` (on with every server store) | a tokio runtime |
-//! | `ring` | AES-256-GCM from `ring`'s assembly instead of the pure-Rust `aes-gcm`: encrypted tokens about as fast as signed ones; `ring` does not wipe its AES key schedule on drop, `aes-gcm` does | a C compiler |
 //!
 //! # The `#[session(...)]` attributes
 //!

@@ -148,8 +148,8 @@ fn derive(secret: &[u8], binding: &Binding) -> Zeroizing<Vec<u8>> {
 }
 
 /// A key made ready for one algorithm: the keyed HMAC state, or the AES-GCM cipher with its
-/// expanded round keys. HMAC states are wiped on drop ([`Hmac`]'s own `Drop`), and so is the
-/// AES-GCM key on the default backend (see [`Gcm`] for the `ring` feature's).
+/// expanded round keys and GHASH key. HMAC states are wiped on drop ([`Hmac`]'s own `Drop`),
+/// the AES-GCM keys by the `aes` and `ghash` crates' `zeroize` features.
 pub(crate) enum Keyed {
     Gcm(Gcm),
     Hs256(Hmac<mac::Sha256>),
