@@ -677,6 +677,7 @@ async fn memory_store() {
     conformance(MemoryStore::new()).await;
     concurrency(MemoryStore::new()).await;
     races::a_hundred_modifies_lose_nothing(MemoryStore::new()).await;
+    #[cfg(feature = "tokio")]
     races::the_purge_task_runs_until_the_manager_is_dropped(MemoryStore::new()).await;
 }
 

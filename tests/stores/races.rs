@@ -460,6 +460,7 @@ pub async fn bad_user_ids_are_client_errors<S: SessionStore>(manager: &Manager<S
 }
 
 /// The background purge reclaims expired rows, and stops once the manager is dropped.
+#[cfg(feature = "tokio")] // `spawn_purge_task` needs it; every server store turns it on.
 pub async fn the_purge_task_runs_until_the_manager_is_dropped<S: SessionStore + 'static>(store: S) {
     let manager = Arc::new(SessionManager::<Account, S>::new(store, keys()));
     // A row that expires a second from now. Asked about as of `now` afterwards, it stays
