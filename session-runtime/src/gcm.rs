@@ -7,7 +7,7 @@
 //! in three `ghash` calls, so most blocks take GHASH's one-at-a-time path, and it runs the
 //! counter in pieces. Here AES makes every counter block, J0 included, in one call, and
 //! GHASH takes all the blocks in one call, aligned to its four-at-a-time path: seal and
-//! open take about 0.7 of `aes-gcm`'s time, as long as `ring`'s assembly
+//! open take about 0.7 of `aes-gcm`'s time, about as long as `ring`'s assembly
 //! (`cargo bench --bench ciphers`). The tests hold it to the GCM specification's vectors,
 //! to Node's OpenSSL, and to the `aes-gcm` crate over every length up to 300 bytes.
 
