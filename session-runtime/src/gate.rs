@@ -246,26 +246,101 @@ impl<R> GuardConfig<R> {
     }
 }
 
-/// A framework's rejection, as far as the guard's hand-off to the extractors cares.
-pub(crate) trait ExtractorDefault {
-    /// Whether this is what the extractors answer anyway (a bare `401`), so that nothing
-    /// needs handing to them: one request extension fewer on every request.
-    fn is_extractor_default(&self) -> bool;
+/// What a request without a valid session gets, from the guard on a protected path and from
+/// the extractors behind it; `Resp` is the framework's response type. Applications name it
+/// `sessionkit::Rejection` (axum) or `sessionkit::actix::Rejection` (actix-web) and set it
+/// with the guard's `on_rejection`; without it, the guard redirects to its login path and
+/// the extractors answer `401`.
+///
+/// A failing store is always `503`, whatever is configured: an outage is not "signed out".
+pub enum Rejection<Resp> {
+    /// `401 Unauthorized` with a body that says nothing about why (for APIs).
+    Unauthorized,
+    /// `303 See Other` to the guard's login path (for pages).
+    Login,
+    /// The application's own response.
+    Custom(Arc<dyn Fn() -> Resp + Send + Sync>),
 }
 
-impl<R: Clone + ExtractorDefault> GuardConfig<R> {
+// By hand: a derive would ask for `Resp: Clone`, which neither framework's response is.
+impl<Resp> Clone for Rejection<Resp> {
+    fn clone(&self) -> Self {
+        match self {
+            Rejection::Unauthorized => Rejection::Unauthorized,
+            Rejection::Login => Rejection::Login,
+            Rejection::Custom(respond) => Rejection::Custom(Arc::clone(respond)),
+        }
+    }
+}
+
+impl<Resp> Rejection<Resp> {
+    /// The application's own rejection, made fresh for each request.
+    pub fn custom(respond: impl Fn() -> Resp + Send + Sync + 'static) -> Self {
+        Rejection::Custom(Arc::new(respond))
+    }
+}
+
+/// The response `rejection` stands for, with `login_path` as the guard's login page.
+fn respond<Resp: FrameworkResponse>(rejection: &Rejection<Resp>, login_path: &str) -> Resp {
+    match rejection {
+        Rejection::Unauthorized => Resp::unauthorized(),
+        Rejection::Login => Resp::see_other(login_path),
+        Rejection::Custom(respond) => respond(),
+    }
+}
+
+/// The responses a refusal is made of, in a framework's own type.
+pub(crate) trait FrameworkResponse {
+    /// `401` with a body that says nothing about why: the extractors' own answer.
+    fn unauthorized() -> Self;
+    /// `503`, for a failing store.
+    fn unavailable() -> Self;
+    /// `303 See Other` to `path`.
+    fn see_other(path: &str) -> Self;
+}
+
+/// An extractor's answer to a request it refuses, before the cookie and cache headers:
+/// `503` when the store failed, else the guard's configured rejection, else a bare `401`.
+pub(crate) fn extractor_refusal<Resp: FrameworkResponse>(
+    store_failed: bool,
+    configured: Option<&RejectWith<Rejection<Resp>>>,
+) -> Resp {
+    match (store_failed, configured) {
+        (true, _) => Resp::unavailable(),
+        (false, Some(configured)) => respond(&configured.rejection, &configured.login_path),
+        (false, None) => Resp::unauthorized(),
+    }
+}
+
+impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
+    /// The guard's refusal on a protected path: the configured rejection, or else the
+    /// redirect to the login page.
+    pub(crate) fn refusal(&self) -> Resp {
+        respond(
+            self.rejection.as_ref().unwrap_or(&Rejection::Login),
+            &self.login_path,
+        )
+    }
+
+    /// The redirect of a signed-in request on a public-only path into the app.
+    pub(crate) fn home(&self) -> Resp {
+        Resp::see_other(&self.home_path)
+    }
+}
+
+impl<Resp> GuardConfig<Rejection<Resp>> {
     /// The configured rejection as the extractors behind the guard receive it, built once
     /// when the guard is layered, or `None` for the defaults.
-    pub(crate) fn reject_with(&self) -> Option<Arc<RejectWith<R>>> {
+    pub(crate) fn reject_with(&self) -> Option<Arc<RejectWith<Rejection<Resp>>>> {
         let rejection = self.rejection.as_ref()?;
-        (!rejection.is_extractor_default())
-            .then(|| rejection.clone())
-            .map(|rejection| {
-                Arc::new(RejectWith {
-                    rejection,
-                    login_path: self.login_path.clone(),
-                })
+        // A bare `401` is what the extractors answer anyway: nothing needs handing to them,
+        // which saves a request extension on every request.
+        (!matches!(rejection, Rejection::Unauthorized)).then(|| {
+            Arc::new(RejectWith {
+                rejection: rejection.clone(),
+                login_path: self.login_path.clone(),
             })
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use cookie::Cookie;
 use futures_util::future::LocalBoxFuture;
@@ -18,7 +18,7 @@ use super::response::add_cookie;
 use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
-use crate::gate::{Refusal, RejectWith};
+use crate::gate::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
 use crate::keys::Keys;
 use crate::session::Session;
 use crate::verified::Verified;
@@ -65,9 +65,20 @@ impl std::fmt::Display for Unauthorized {
     }
 }
 
-/// The default rejection: `401` with a body that says nothing about why.
-pub(crate) fn bare_unauthorized() -> HttpResponse {
-    HttpResponse::Unauthorized().body("unauthorized")
+impl FrameworkResponse for HttpResponse {
+    fn unauthorized() -> HttpResponse {
+        HttpResponse::Unauthorized().body("unauthorized")
+    }
+
+    fn unavailable() -> HttpResponse {
+        HttpResponse::ServiceUnavailable().body("service unavailable")
+    }
+
+    fn see_other(path: &str) -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header((LOCATION, path))
+            .finish()
+    }
 }
 
 impl ResponseError for Unauthorized {
@@ -79,11 +90,7 @@ impl ResponseError for Unauthorized {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        let mut response = match (self.store_failed, &self.configured) {
-            (true, _) => HttpResponse::ServiceUnavailable().body("service unavailable"),
-            (false, Some(configured)) => configured.rejection.respond(&configured.login_path),
-            (false, None) => bare_unauthorized(),
-        };
+        let mut response = extractor_refusal(self.store_failed, self.configured.as_deref());
         match &self.clear {
             Some(clear) => add_cookie(&mut response, clear),
             None => {

@@ -7,53 +7,17 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION, SET_COOKIE};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, SET_COOKIE};
 use actix_web::{Error as ActixError, HttpMessage, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use super::cookie_header;
-use super::extract::bare_unauthorized;
 use super::response::add_cookie;
 use crate::gate::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it: as the axum `Rejection`, with actix-web's response type.
-#[derive(Clone)]
-pub enum Rejection {
-    /// `401 Unauthorized` with a body that says nothing about why (for APIs).
-    Unauthorized,
-    /// `303 See Other` to the guard's login path (for pages).
-    Login,
-    /// The application's own response.
-    Custom(Arc<dyn Fn() -> HttpResponse + Send + Sync>),
-}
-
-impl gate::ExtractorDefault for Rejection {
-    fn is_extractor_default(&self) -> bool {
-        matches!(self, Rejection::Unauthorized)
-    }
-}
-
-impl Rejection {
-    /// The application's own rejection, made fresh for each request.
-    pub fn custom(respond: impl Fn() -> HttpResponse + Send + Sync + 'static) -> Rejection {
-        Rejection::Custom(Arc::new(respond))
-    }
-
-    pub(crate) fn respond(&self, login_path: &str) -> HttpResponse {
-        match self {
-            Rejection::Unauthorized => bare_unauthorized(),
-            Rejection::Login => redirect(login_path),
-            Rejection::Custom(respond) => respond(),
-        }
-    }
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to))
-        .finish()
-}
+pub type Rejection = gate::Rejection<HttpResponse>;
 
 /// Route protection in the manner of the guide's proxy, as actix-web middleware:
 /// `App::new().wrap(SessionGuard::stateless::<T>(keys).protect("/dashboard"))`. The same
@@ -146,14 +110,13 @@ where
         Verdict::Pass(pass) => Ok(pass),
         Verdict::BadPath => Err(HttpResponse::BadRequest().body("bad request")),
         Verdict::Reject { clear } => {
-            let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
-            let mut response = rejection.respond(&config.login_path);
+            let mut response = config.refusal();
             if let Some(clear) = &clear {
                 add_cookie(&mut response, clear);
             }
             Err(response)
         }
-        Verdict::Home => Err(redirect(&config.home_path)),
+        Verdict::Home => Err(config.home()),
     };
     let mut pass = match refusal {
         Ok(pass) => pass,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use cookie::Cookie;
 
 use super::cookie_header;
@@ -14,7 +14,7 @@ use super::guard::Rejection;
 use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
-use crate::gate::{Refusal, RejectWith};
+use crate::gate::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
 use crate::keys::Keys;
 use crate::session::Session;
 use crate::verified::Verified;
@@ -70,18 +70,23 @@ impl Unauthorized {
     }
 }
 
-/// The default rejection: `401` with a body that says nothing about why.
-pub(crate) fn bare_unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+impl FrameworkResponse for Response {
+    fn unauthorized() -> Response {
+        (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+    }
+
+    fn unavailable() -> Response {
+        (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
+    }
+
+    fn see_other(path: &str) -> Response {
+        Redirect::to(path).into_response()
+    }
 }
 
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {
-        let mut response = match (self.store_failed, self.configured) {
-            (true, _) => (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response(),
-            (false, Some(configured)) => configured.rejection.respond(&configured.login_path),
-            (false, None) => bare_unauthorized(),
-        };
+        let mut response = extractor_refusal(self.store_failed, self.configured.as_deref());
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

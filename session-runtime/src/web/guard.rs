@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::OriginalUri;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, Request, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use cookie::Cookie;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -47,40 +47,11 @@ struct Frozen {
 }
 
 /// What a request without a valid session gets, from the guard on a protected path and from
-/// the extractors behind it. Set it with [`SessionGuard::on_rejection`]; without it, the
-/// guard redirects to its login path and the extractors answer `401`.
-///
-/// A failing store is always `503`, whatever is configured: an outage is not "signed out".
-#[derive(Clone)]
-pub enum Rejection {
-    /// `401 Unauthorized` with a body that says nothing about why (for APIs).
-    Unauthorized,
-    /// `303 See Other` to the guard's login path (for pages).
-    Login,
-    /// The application's own response.
-    Custom(Arc<dyn Fn() -> Response + Send + Sync>),
-}
-
-impl gate::ExtractorDefault for Rejection {
-    fn is_extractor_default(&self) -> bool {
-        matches!(self, Rejection::Unauthorized)
-    }
-}
-
-impl Rejection {
-    /// The application's own rejection, made fresh for each request.
-    pub fn custom(respond: impl Fn() -> Response + Send + Sync + 'static) -> Rejection {
-        Rejection::Custom(Arc::new(respond))
-    }
-
-    pub(crate) fn respond(&self, login_path: &str) -> Response {
-        match self {
-            Rejection::Unauthorized => super::extract::bare_unauthorized(),
-            Rejection::Login => Redirect::to(login_path).into_response(),
-            Rejection::Custom(respond) => respond(),
-        }
-    }
-}
+/// the extractors behind it: `Unauthorized` (a bare `401`), `Login` (a redirect to the
+/// guard's login path) or `Rejection::custom(|| ...)`. Set it with
+/// [`SessionGuard::on_rejection`]; without it, the guard redirects to its login path and the
+/// extractors answer `401`. A failing store is always `503`: an outage is not "signed out".
+pub type Rejection = gate::Rejection<Response>;
 
 impl<S> Layer<S> for SessionGuard {
     type Service = SessionGuardService<S>;
@@ -161,13 +132,12 @@ where
             return Box::pin(async move { Ok(no_store(response)) });
         }
         Verdict::Reject { clear } => {
-            let rejection = config.rejection.as_ref().unwrap_or(&Rejection::Login);
-            let mut response = rejection.respond(&config.login_path);
+            let mut response = config.refusal();
             set_cookie(&mut response, clear.map(|cookie| *cookie));
             return Box::pin(async move { Ok(no_store(response)) });
         }
         Verdict::Home => {
-            let response = no_store(Redirect::to(&config.home_path).into_response());
+            let response = no_store(config.home());
             return Box::pin(async move { Ok(response) });
         }
     };
