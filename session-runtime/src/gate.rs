@@ -295,6 +295,8 @@ pub(crate) trait FrameworkResponse {
     fn unauthorized() -> Self;
     /// `503`, for a failing store.
     fn unavailable() -> Self;
+    /// `400`, for a path the guard cannot decode safely.
+    fn bad_request() -> Self;
     /// `303 See Other` to `path`.
     fn see_other(path: &str) -> Self;
 }
@@ -313,18 +315,21 @@ pub(crate) fn extractor_refusal<Resp: FrameworkResponse>(
 }
 
 impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
-    /// The guard's refusal on a protected path: the configured rejection, or else the
-    /// redirect to the login page.
-    pub(crate) fn refusal(&self) -> Resp {
-        respond(
-            self.rejection.as_ref().unwrap_or(&Rejection::Login),
-            &self.login_path,
-        )
-    }
-
-    /// The redirect of a signed-in request on a public-only path into the app.
-    pub(crate) fn home(&self) -> Resp {
-        Resp::see_other(&self.home_path)
+    /// What the guard does with `verdict`: on to the handler (`Ok`), or answer the request
+    /// itself with a response and a cookie to set on it. An undecodable path is `400`; a
+    /// protected path without a session gets the configured rejection, or else the redirect
+    /// to the login page, and the removal of a dead cookie; a signed-in request on a
+    /// public-only path is sent home.
+    pub(crate) fn answer(&self, verdict: Verdict) -> Result<Pass, (Resp, SetCookie)> {
+        match verdict {
+            Verdict::Pass(pass) => Ok(pass),
+            Verdict::BadPath => Err((Resp::bad_request(), None)),
+            Verdict::Reject { clear } => {
+                let rejection = self.rejection.as_ref().unwrap_or(&Rejection::Login);
+                Err((respond(rejection, &self.login_path), clear))
+            }
+            Verdict::Home => Err((Resp::see_other(&self.home_path), None)),
+        }
     }
 }
 

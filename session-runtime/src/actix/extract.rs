@@ -74,6 +74,10 @@ impl FrameworkResponse for HttpResponse {
         HttpResponse::ServiceUnavailable().body("service unavailable")
     }
 
+    fn bad_request() -> HttpResponse {
+        HttpResponse::BadRequest().body("bad request")
+    }
+
     fn see_other(path: &str) -> HttpResponse {
         HttpResponse::SeeOther()
             .insert_header((LOCATION, path))

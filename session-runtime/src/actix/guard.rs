@@ -105,22 +105,12 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = ActixError> + 'static,
     B: 'static,
 {
-    let config = &frozen.config;
-    let refusal = match verdict {
-        Verdict::Pass(pass) => Ok(pass),
-        Verdict::BadPath => Err(HttpResponse::BadRequest().body("bad request")),
-        Verdict::Reject { clear } => {
-            let mut response = config.refusal();
-            if let Some(clear) = &clear {
-                add_cookie(&mut response, clear);
-            }
-            Err(response)
-        }
-        Verdict::Home => Err(config.home()),
-    };
-    let mut pass = match refusal {
+    let mut pass = match frozen.config.answer(verdict) {
         Ok(pass) => pass,
-        Err(response) => {
+        Err((mut response, cookie)) => {
+            if let Some(cookie) = &cookie {
+                add_cookie(&mut response, cookie);
+            }
             let response = request
                 .into_response(no_store(response))
                 .map_into_right_body();

@@ -79,6 +79,10 @@ impl FrameworkResponse for Response {
         (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
     }
 
+    fn bad_request() -> Response {
+        (StatusCode::BAD_REQUEST, "bad request").into_response()
+    }
+
     fn see_other(path: &str) -> Response {
         Redirect::to(path).into_response()
     }

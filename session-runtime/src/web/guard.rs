@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::OriginalUri;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
-use axum::http::{HeaderValue, Request, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, Request};
+use axum::response::Response;
 use cookie::Cookie;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -124,21 +124,11 @@ where
     S: Service<Request<Body>, Response = Response> + Send + 'static,
     S::Future: Send + 'static,
 {
-    let config = &guard.config;
-    let mut pass = match verdict {
-        Verdict::Pass(pass) => pass,
-        Verdict::BadPath => {
-            let response = (StatusCode::BAD_REQUEST, "bad request").into_response();
+    let mut pass = match guard.config.answer(verdict) {
+        Ok(pass) => pass,
+        Err((mut response, cookie)) => {
+            set_cookie(&mut response, cookie.map(|cookie| *cookie));
             return Box::pin(async move { Ok(no_store(response)) });
-        }
-        Verdict::Reject { clear } => {
-            let mut response = config.refusal();
-            set_cookie(&mut response, clear.map(|cookie| *cookie));
-            return Box::pin(async move { Ok(no_store(response)) });
-        }
-        Verdict::Home => {
-            let response = no_store(config.home());
-            return Box::pin(async move { Ok(response) });
         }
     };
     let access = pass.access();
