@@ -267,8 +267,7 @@ impl Compact {
     /// Appends the base64url (unpadded) of `bytes`.
     pub(crate) fn push_base64(&mut self, bytes: &[u8]) {
         let start = self.0.len();
-        let encoded = base64::encoded_len(bytes.len(), false)
-            .expect("a token's parts are far below usize::MAX");
+        let encoded = base64_len(bytes.len());
         self.0.resize(start + encoded, 0);
         let written = URL_SAFE_NO_PAD
             .encode_slice(bytes, &mut self.0[start..])
@@ -283,6 +282,14 @@ impl Compact {
 
     pub(crate) fn finish(self) -> String {
         String::from_utf8(self.0).expect("a compact token is ASCII")
+    }
+}
+
+/// The length of the unpadded base64url of `bytes` bytes.
+pub(crate) const fn base64_len(bytes: usize) -> usize {
+    match base64::encoded_len(bytes, false) {
+        Some(len) => len,
+        None => panic!("a token's parts are far below usize::MAX"),
     }
 }
 
@@ -322,6 +329,22 @@ pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| Error::Malformed("a segment is not valid base64url"))
+}
+
+/// Asserts that a length-based split (`fast`) takes exactly the cases marked for it, and
+/// splits each as the dot search does.
+#[cfg(test)]
+pub(crate) fn assert_fast_split_agrees<const N: usize>(
+    cases: &[(String, bool)],
+    fast: impl for<'a> Fn(&'a str) -> Option<[&'a str; N]>,
+) {
+    for (token, takes_fast_path) in cases {
+        let parts = fast(token);
+        assert_eq!(parts.is_some(), *takes_fast_path, "{token}");
+        if let Some(parts) = parts {
+            assert_eq!(Ok(parts), segments::<N>(token), "{token}");
+        }
+    }
 }
 
 #[cfg(test)]
