@@ -23,13 +23,9 @@ use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::sync::Arc;
 
-use sessionkit::{
-    DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionManager, Verified,
-};
-use sessions::{Account, SECRET, Signed};
+use sessionkit::{DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, Verified};
+use sessions::{Account, SECRET, Signed, USER, signed_in};
 use tower::ServiceExt;
-
-const USER: &str = "user-42";
 
 #[derive(Clone)]
 struct State {
@@ -83,10 +79,7 @@ fn guard(c: &mut Criterion) {
         .unwrap()
     );
 
-    let manager = Arc::new(SessionManager::<Account, _>::new(
-        MemoryStore::new(),
-        keys.clone(),
-    ));
+    let (manager, ticket) = runtime.block_on(signed_in(MemoryStore::new()));
     let database = Router::new()
         .route(
             "/me",
@@ -98,15 +91,6 @@ fn guard(c: &mut Criterion) {
                 .on_rejection(Rejection::Unauthorized),
         )
         .with_state(Arc::clone(&manager));
-    let ticket = runtime.block_on(async {
-        let cookie = manager
-            .create(&Account {
-                user_id: USER.into(),
-            })
-            .await
-            .unwrap();
-        format!("sid={}", cookie.value())
-    });
 
     async fn tower_me(session: tower_sessions::Session) -> axum::response::Response {
         match session.get::<String>("user_id").await {

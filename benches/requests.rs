@@ -31,12 +31,11 @@ use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use load::{Contender, USER, login_cookie};
+use load::{Contender, login_cookie};
 use sessionkit::{
-    DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionManager, SqliteStore,
-    Verified,
+    DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SqliteStore, Verified,
 };
-use sessions::{Account, HasUserId, SECRET, Sealed, Signed};
+use sessions::{Account, HasUserId, SECRET, Sealed, Signed, USER, signed_in};
 
 #[derive(Clone)]
 struct Stateless {
@@ -84,27 +83,18 @@ async fn database<S: sessionkit::SessionStore + 'static>(
     name: &'static str,
     store: S,
 ) -> Contender {
-    let manager = Arc::new(SessionManager::<Account, S>::new(
-        store,
-        Keys::new(SECRET).unwrap(),
-    ));
+    let (manager, cookie) = signed_in(store).await;
     let app = Router::new()
         .route(
             "/me",
             get(|session: DbSession<Account>| async move { session.user_id.clone() }),
         )
         .layer(guard(SessionGuard::database(Arc::clone(&manager))))
-        .with_state(Arc::clone(&manager));
-    let cookie = manager
-        .create(&Account {
-            user_id: USER.into(),
-        })
-        .await
-        .unwrap();
+        .with_state(manager);
     Contender {
         name,
         addr: serve(app).await,
-        cookie: Some(format!("sid={}", cookie.value())),
+        cookie: Some(cookie),
     }
 }
 

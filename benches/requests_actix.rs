@@ -26,10 +26,10 @@ use actix_web::body::MessageBody;
 use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use load::{Contender, USER, login_cookie};
+use load::{Contender, login_cookie};
 use sessionkit::actix::{Rejection, SessionGuard, Sessions};
-use sessionkit::{DbSession, Keys, MemoryStore, RedisStore, Session, SessionManager, Verified};
-use sessions::{Account, HasUserId, SECRET, Sealed, Signed};
+use sessionkit::{DbSession, Keys, MemoryStore, RedisStore, Session, Verified};
+use sessions::{Account, HasUserId, SECRET, Sealed, Signed, USER, signed_in};
 
 /// Serves the app that `app` builds on its own actix system, two workers, and returns where.
 fn serve<F, T, B>(app: F) -> SocketAddr
@@ -98,16 +98,7 @@ async fn database<S: sessionkit::SessionStore + 'static>(
     name: &'static str,
     store: S,
 ) -> Contender {
-    let manager = Arc::new(SessionManager::<Account, S>::new(
-        store,
-        Keys::new(SECRET).unwrap(),
-    ));
-    let cookie = manager
-        .create(&Account {
-            user_id: USER.into(),
-        })
-        .await
-        .unwrap();
+    let (manager, cookie) = signed_in(store).await;
     let addr = serve(move || {
         App::new()
             .app_data(web::Data::new(Sessions::new(Arc::clone(&manager))))
@@ -117,7 +108,7 @@ async fn database<S: sessionkit::SessionStore + 'static>(
     Contender {
         name,
         addr,
-        cookie: Some(format!("sid={}", cookie.value())),
+        cookie: Some(cookie),
     }
 }
 

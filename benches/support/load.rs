@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The id every signed-in contender answers with.
-pub const USER: &str = "user-42";
+use crate::sessions::USER;
+
 /// Connections kept open at once.
 pub const CONNECTIONS: usize = 32;
 

@@ -3,11 +3,30 @@
 
 #![allow(dead_code)] // Each benchmark uses the types it needs.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
-use sessionkit::Session;
+use sessionkit::{Keys, Session, SessionManager, SessionStore};
 
 /// The secret of every contender's keys.
 pub const SECRET: &str = "benchmark-secret-0123456789-abcdefghijkl";
+/// The id every signed-in contender answers with.
+pub const USER: &str = "user-42";
+
+/// A database-session manager on `store` with the benchmarks' secret, and the `Cookie:`
+/// header of `USER`'s session in it.
+pub async fn signed_in<S: SessionStore + 'static>(
+    store: S,
+) -> (Arc<SessionManager<Account, S>>, String) {
+    let manager = Arc::new(SessionManager::new(store, Keys::new(SECRET).unwrap()));
+    let cookie = manager
+        .create(&Account {
+            user_id: USER.into(),
+        })
+        .await
+        .unwrap();
+    (manager, format!("sid={}", cookie.value()))
+}
 
 /// A signed stateless session.
 #[derive(Serialize, Deserialize, Session)]
