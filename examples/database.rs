@@ -1,7 +1,7 @@
 //! Database sessions on SQLite: create, validate, refresh, "log out everywhere", purge.
 //!
 //! ```text
-//! cargo run --example database
+//! cargo run --example database --features sqlite
 //! ```
 //!
 //! It needs no setup: the database is a file in the system's temporary directory, created

@@ -395,12 +395,16 @@ pub use sessionkit_runtime::db::RedisStore;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// use sessionkit::SqliteStore;
 ///
+/// # let dir = std::env::temp_dir().join(format!("sessionkit-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("sessions.db");
 /// // A file in WAL mode, created if missing, with its table created on first use:
-/// let path = std::env::temp_dir().join(format!("sessionkit-doc-{}.db", std::process::id()));
 /// let store = SqliteStore::open(&path).await?;
 /// // Or a private in-memory database, for tests:
 /// let scratch = SqliteStore::memory().await?;
-/// # drop((store, scratch)); let _ = std::fs::remove_file(&path);
+/// # drop((store, scratch));
+/// # // The database and its `-wal` and `-shm` files go with their folder.
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), sessionkit::Error>(()) }).unwrap();
 /// ```
 #[cfg(feature = "sqlite")]

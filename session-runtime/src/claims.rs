@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use crate::config::SessionConfig;
 use crate::error::Error;
@@ -32,45 +33,76 @@ pub(crate) fn encode<T: Serialize>(
     config: &SessionConfig,
     payload: &T,
     times: Times,
-) -> Result<Vec<u8>, Error> {
-    let mut json = serde_json::to_vec(payload)
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let mut json = Plaintext::default();
+    serde_json::to_writer(&mut json, payload)
         .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
-    if json.first() != Some(&b'{') || json.last() != Some(&b'}') {
+    if json.0.first() != Some(&b'{') || json.0.last() != Some(&b'}') {
         return Err(Error::Serialize(
             "a session must serialize to a JSON object".into(),
         ));
     }
-    json.pop();
+    json.0.pop();
     let as_json = |err: serde_json::Error| Error::Serialize(err.to_string());
     if let Some(issuer) = config.issuer {
-        push_key(&mut json, "iss");
+        json.push_key("iss");
         serde_json::to_writer(&mut json, issuer).map_err(as_json)?;
     }
     if let Some(audience) = config.audience {
-        push_key(&mut json, "aud");
+        json.push_key("aud");
         serde_json::to_writer(&mut json, audience).map_err(as_json)?;
     }
     // serde_json writes integers with itoa, well under what `write!` costs.
     if let Some(auth_time) = times.auth_time {
-        push_key(&mut json, AUTH_TIME);
+        json.push_key(AUTH_TIME);
         serde_json::to_writer(&mut json, &auth_time).map_err(as_json)?;
     }
-    push_key(&mut json, "iat");
+    json.push_key("iat");
     serde_json::to_writer(&mut json, &times.iat).map_err(as_json)?;
-    push_key(&mut json, "exp");
+    json.push_key("exp");
     serde_json::to_writer(&mut json, &times.exp).map_err(as_json)?;
-    json.push(b'}');
-    Ok(json)
+    json.push(b"}");
+    Ok(json.0)
 }
 
-/// Starts the next member of the open JSON object `json` (which lacks its closing brace).
-fn push_key(json: &mut Vec<u8>, key: &str) {
-    if json.len() > 1 {
-        json.push(b',');
+/// A growing buffer for a payload's JSON that wipes every buffer it outgrows, so that no
+/// freed allocation keeps a copy of the plaintext (a `Vec`'s own reallocation frees the old
+/// buffer as it is). Everything is written through [`Plaintext::push`] for that reason.
+#[derive(Default)]
+struct Plaintext(Zeroizing<Vec<u8>>);
+
+impl Plaintext {
+    fn push(&mut self, bytes: &[u8]) {
+        let needed = self.0.len() + bytes.len();
+        if needed > self.0.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(256).next_power_of_two());
+            grown.extend_from_slice(&self.0);
+            // The old buffer is wiped as it is dropped here.
+            self.0 = Zeroizing::new(grown);
+        }
+        self.0.extend_from_slice(bytes);
     }
-    json.push(b'"');
-    json.extend_from_slice(key.as_bytes());
-    json.extend_from_slice(b"\":");
+
+    /// Starts the next member of the open JSON object (which lacks its closing brace).
+    fn push_key(&mut self, key: &str) {
+        if self.0.len() > 1 {
+            self.push(b",");
+        }
+        self.push(b"\"");
+        self.push(key.as_bytes());
+        self.push(b"\":");
+    }
+}
+
+impl std::io::Write for Plaintext {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.push(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A NumericDate (RFC 7519): seconds since the epoch, as a JSON number in range.

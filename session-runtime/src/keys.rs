@@ -11,8 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{Algorithm, SessionConfig};
 use crate::error::{EnvProblem, Error};
-use crate::gcm::Gcm;
-use crate::mac::{self, Hmac};
+use crate::keyed::Keyed;
 
 /// HKDF salt for the A256GCM content key. Changing it would orphan every issued cookie.
 pub const HKDF_SALT: &[u8] = b"sessionkit/jwe/v1";
@@ -145,29 +144,6 @@ fn derive(secret: &[u8], binding: &Binding) -> Zeroizing<Vec<u8>> {
         .expand(&binding.info(), okm.as_mut())
         .expect("at most 64 bytes is a valid HKDF-SHA256 output length");
     okm
-}
-
-/// A key made ready for one algorithm: the keyed HMAC state, or the AES-GCM cipher with its
-/// expanded round keys and GHASH key. HMAC states are wiped on drop ([`Hmac`]'s own `Drop`),
-/// the AES-GCM keys by the `aes` and `ghash` crates' `zeroize` features.
-pub(crate) enum Keyed {
-    Gcm(Gcm),
-    Hs256(Hmac<mac::Sha256>),
-    Hs384(Hmac<mac::Sha384>),
-    Hs512(Hmac<mac::Sha512>),
-}
-
-impl Keyed {
-    fn new(algorithm: Algorithm, key: &[u8]) -> Keyed {
-        match algorithm {
-            Algorithm::A256Gcm => Keyed::Gcm(Gcm::new(
-                key.try_into().expect("derived content keys are 32 bytes"),
-            )),
-            Algorithm::Hs256 => Keyed::Hs256(Hmac::new(key)),
-            Algorithm::Hs384 => Keyed::Hs384(Hmac::new(key)),
-            Algorithm::Hs512 => Keyed::Hs512(Hmac::new(key)),
-        }
-    }
 }
 
 /// A cached binding: what it is for, and the ready key.

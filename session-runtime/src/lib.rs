@@ -17,13 +17,8 @@ pub mod db;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod gate;
-// `gcm` and `mac` are public only so that `benches/ciphers.rs` can time them beside the
-// AES-GCM and HMAC crates; not part of the API, and not covered by semver.
-#[doc(hidden)]
-pub mod gcm;
+mod keyed;
 mod keys;
-#[doc(hidden)]
-pub mod mac;
 mod redact;
 pub mod route;
 mod session;

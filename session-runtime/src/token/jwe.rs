@@ -1,13 +1,13 @@
 //! Compact JWE with `alg: dir` and `enc: A256GCM`, as jose's `EncryptJWT` writes and
 //! `jwtDecrypt` reads, with the content key from [`crate::keys::derive_content_key`].
 
-use rand::Rng;
+use zeroize::Zeroizing;
 
 use super::{Compact, Header, base64_len, decode_array, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
-use crate::gcm::{IV_LEN, TAG_LEN, TooLong};
-use crate::keys::{Binding, KeyEntry, Keyed, Keys};
+use crate::keyed::{IV_LEN, TAG_LEN};
+use crate::keys::{Binding, KeyEntry, Keys};
 
 /// The base64url of `{"alg":"dir","enc":"A256GCM"}`.
 pub(crate) const PLAIN_HEADER: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
@@ -18,12 +18,14 @@ const EXPECTED: Error = Error::Algorithm {
 /// Encrypts the claims in place with a fresh random IV under the key's content key for the
 /// cookie.
 ///
-/// The IV comes from the thread-local CSPRNG (ChaCha seeded and periodically reseeded from
-/// the operating system): a system call per token would cost more than the encryption.
+/// The IV comes from the operating system's generator on every call, never from a
+/// user-space generator: after a `fork()` or a VM snapshot is resumed twice, a user-space
+/// state would hand both copies the same IVs, and two AES-GCM seals under one key and one
+/// IV give the GHASH key away. Seals happen at sign-in and renewal, not on every request.
 pub(crate) fn seal(
     binding: &Binding,
     key: &KeyEntry,
-    mut claims: Vec<u8>,
+    mut claims: Zeroizing<Vec<u8>>,
 ) -> Result<String, Error> {
     let header: std::borrow::Cow<'static, str> = match &key.id {
         None => PLAIN_HEADER.into(),
@@ -34,13 +36,12 @@ pub(crate) fn seal(
         .into(),
     };
     let mut iv = [0u8; IV_LEN];
-    rand::rng().fill_bytes(&mut iv);
+    getrandom::fill(&mut iv).map_err(|_| Error::Random)?;
     let tag = key
-        .with_keyed(binding, |keyed| match keyed {
-            Keyed::Gcm(cipher) => cipher.seal(iv, header.as_bytes(), &mut claims),
-            _ => unreachable!("an encrypted binding has an AES-GCM key"),
+        .with_keyed(binding, |keyed| {
+            keyed.seal(iv, header.as_bytes(), &mut claims)
         })
-        .map_err(|TooLong| Error::Serialize("the claims are too large to encrypt".into()))?;
+        .ok_or_else(|| Error::Serialize("the claims are too large to encrypt".into()))?;
     // Sized once for the whole token: base64url of the IV, ciphertext and tag, and the dots.
     let mut token =
         Compact::with_capacity(header.len() + (IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 12);
@@ -72,7 +73,11 @@ fn split_plain(token: &str) -> Option<[&str; 5]> {
 }
 
 /// Decrypts a JWE and returns its claims JSON and the index of the key that opened it.
-pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
+pub(crate) fn open(
+    binding: &Binding,
+    keys: &Keys,
+    token: &str,
+) -> Result<(Zeroizing<Vec<u8>>, usize), Error> {
     let parts = match split_plain(token).map_or_else(|| segments::<5>(token), Ok) {
         Ok(parts) => parts,
         // A JWS: a token of a signed session type, never to be read as ours.
@@ -97,20 +102,15 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
     let iv: [u8; IV_LEN] = decode_array(iv).ok_or(Error::Malformed("the IV is not 96 bits"))?;
     let tag: [u8; TAG_LEN] =
         decode_array(tag).ok_or(Error::Malformed("the tag is not 128 bits"))?;
-    let mut claims = decode_segment(ciphertext)?;
-    let mut candidates = keys.candidates(kid.as_deref())?.peekable();
-    while let Some((index, key)) = candidates.next() {
-        // A failed open leaves the buffer unspecified: the next key needs the ciphertext.
-        let spare = candidates.peek().is_some().then(|| claims.clone());
-        let opened = key.with_keyed(binding, |keyed| match keyed {
-            Keyed::Gcm(cipher) => cipher.open(iv, header.as_bytes(), &mut claims, tag),
-            _ => false,
-        });
-        if opened {
+    // Wiped when dropped, since it holds the plaintext once a key opens it.
+    let mut claims = Zeroizing::new(decode_segment(ciphertext)?);
+    // `aes-gcm` checks the tag before it decrypts, so a refused key leaves the ciphertext
+    // for the next one.
+    for (index, key) in keys.candidates(kid.as_deref())? {
+        if key.with_keyed(binding, |keyed| {
+            keyed.open(iv, header.as_bytes(), &mut claims, tag)
+        }) {
             return Ok((claims, index));
-        }
-        if let Some(spare) = spare {
-            claims = spare;
         }
     }
     Err(Error::Decryption)

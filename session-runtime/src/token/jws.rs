@@ -2,12 +2,13 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
 
 use super::{Compact, Header, base64_len, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
-use crate::keys::{Binding, KeyEntry, Keyed, Keys};
-use crate::mac::{Hmac, Sha2, Sha256, Sha384, Sha512};
+use crate::keyed::{MAX_MAC_LEN, mac_len};
+use crate::keys::{Binding, KeyEntry, Keys};
 
 /// The base64url of `{"alg":"HS256"}` and its siblings, so that the common header is
 /// written and recognised without JSON work.
@@ -20,7 +21,7 @@ pub(crate) fn plain_header(alg: Algorithm) -> &'static str {
 }
 
 /// Signs the claims with the key of `binding`.
-pub(crate) fn seal(binding: &Binding, key: &KeyEntry, claims: &[u8]) -> String {
+pub(crate) fn seal(binding: &Binding, key: &KeyEntry, claims: &[u8]) -> Result<String, Error> {
     let alg = binding.algorithm;
     let mut token = Compact::with_capacity(claims.len() * 4 / 3 + 128);
     match &key.id {
@@ -29,21 +30,15 @@ pub(crate) fn seal(binding: &Binding, key: &KeyEntry, claims: &[u8]) -> String {
     }
     token.push_dot();
     token.push_base64(claims);
-    key.with_keyed(binding, |keyed| match keyed {
-        Keyed::Hs256(mac) => append_signature(mac, &mut token),
-        Keyed::Hs384(mac) => append_signature(mac, &mut token),
-        Keyed::Hs512(mac) => append_signature(mac, &mut token),
-        Keyed::Gcm(_) => unreachable!("a signed binding has an HMAC key"),
-    });
-    token.finish()
-}
-
-/// Signs everything in `token` so far and appends `.` and the signature, without an
-/// intermediate buffer.
-fn append_signature<H: Sha2>(keyed: &Hmac<H>, token: &mut Compact) {
-    let signature = keyed.tag(token.as_bytes());
+    // Everything in `token` so far is the signing input, so it is signed where it stands.
+    let signature = key
+        .with_keyed(binding, |keyed| keyed.sign(token.as_bytes()))
+        .ok_or(Error::Algorithm {
+            expected: "an HMAC key for a signed session type",
+        })?;
     token.push_dot();
     token.push_base64(signature.as_bytes());
+    Ok(token.finish())
 }
 
 /// The common token, `<plain header>.<claims>.<signature>`, split by its known lengths
@@ -52,11 +47,7 @@ fn append_signature<H: Sha2>(keyed: &Hmac<H>, token: &mut Compact) {
 fn split_plain(alg: Algorithm, token: &str) -> Option<[&str; 3]> {
     let header = plain_header(alg);
     let rest = token.strip_prefix(header)?.strip_prefix('.')?;
-    let signature_len = base64_len(match alg {
-        Algorithm::Hs384 => Sha384::OUTPUT,
-        Algorithm::Hs512 => Sha512::OUTPUT,
-        _ => Sha256::OUTPUT,
-    });
+    let signature_len = base64_len(mac_len(alg));
     let (claims, signature) = rest.split_at_checked(rest.len().checked_sub(signature_len + 1)?)?;
     let signature = signature.strip_prefix('.')?;
     // A dot inside the signature means the length was not the token's.
@@ -64,7 +55,11 @@ fn split_plain(alg: Algorithm, token: &str) -> Option<[&str; 3]> {
 }
 
 /// Verifies a JWS and returns its claims JSON and the index of the key that signed it.
-pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u8>, usize), Error> {
+pub(crate) fn open(
+    binding: &Binding,
+    keys: &Keys,
+    token: &str,
+) -> Result<(Zeroizing<Vec<u8>>, usize), Error> {
     let alg = binding.algorithm;
     let [header, claims, signature] =
         match split_plain(alg, token).map_or_else(|| segments::<3>(token), Ok) {
@@ -89,8 +84,8 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
         }
         parsed.kid
     };
-    // The longest HMAC (SHA-512) is 64 bytes; anything that does not fit cannot match.
-    let mut buffer = [0u8; 64];
+    // Anything longer than the longest HMAC (SHA-512's) cannot match.
+    let mut buffer = [0u8; MAX_MAC_LEN];
     let length = URL_SAFE_NO_PAD
         .decode_slice(signature, &mut buffer)
         .map_err(|_| Error::Signature)?;
@@ -98,17 +93,10 @@ pub(crate) fn open(binding: &Binding, keys: &Keys, token: &str) -> Result<(Vec<u
     let message = signing_input.as_bytes();
     let signer = keys
         .candidates(kid.as_deref())?
-        .find(|(_, key)| {
-            key.with_keyed(binding, |keyed| match keyed {
-                Keyed::Hs256(mac) => mac.verify(message, signature),
-                Keyed::Hs384(mac) => mac.verify(message, signature),
-                Keyed::Hs512(mac) => mac.verify(message, signature),
-                Keyed::Gcm(_) => false,
-            })
-        })
+        .find(|(_, key)| key.with_keyed(binding, |keyed| keyed.verify(message, signature)))
         .map(|(index, _)| index)
         .ok_or(Error::Signature)?;
-    Ok((decode_segment(claims)?, signer))
+    Ok((Zeroizing::new(decode_segment(claims)?), signer))
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub(crate) fn seal<T: Serialize>(
     let binding = Binding::of(config, purpose);
     let token = match config.algorithm {
         Algorithm::A256Gcm => jwe::seal(&binding, key, json)?,
-        _ => jws::seal(&binding, key, &json),
+        _ => jws::seal(&binding, key, &json)?,
     };
     // What decrypt refuses, encrypt must not hand out.
     let size = config.cookie_name.len() + token.len();
