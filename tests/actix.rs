@@ -90,6 +90,52 @@ async fn verified_extracts_or_rejects_with_a_bare_401() {
     assert_eq!(test::read_body(known).await, "ada");
 }
 
+/// actix-web's case-insensitive routes fold case as Unicode does (with actix-web's default
+/// `unicode` feature, which the dev-dependency turns on as users have it): `(?i)secret`
+/// matches `ſecret` (U+017F) and `(?i)keys` matches `Keys` (the Kelvin sign, U+212A).
+#[actix_web::test]
+async fn case_insensitive_routes_are_guarded_under_unicode_case_folding() {
+    let app = test::init_service(
+        App::new()
+            .route("/login", web::get().to(|| async { "login page" }))
+            .service(web::resource("/{p:(?i)secret}").to(|| async { "the protected page" }))
+            .service(web::resource("/{p:(?i)keys}").to(|| async { "the protected page" }))
+            .wrap(
+                SessionGuard::stateless::<GuideSession>(keys())
+                    .protect("/secret")
+                    .protect("/keys"),
+            ),
+    )
+    .await;
+    for path in [
+        "/secret",
+        "/SECRET",
+        "/%C5%BFecret",
+        "/%C5%BFECRET",
+        "/keys",
+        "/%E2%84%AAeys",
+        "/%E2%84%AAEYS",
+    ] {
+        let response = test::call_service(&app, with_cookie(path, None).to_request()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{path} got past the guard"
+        );
+        assert_eq!(
+            value(response.headers(), header::LOCATION),
+            "/login",
+            "{path}"
+        );
+    }
+    // The route really does answer these paths: with a session, each reaches the handler.
+    let token = guide("ada").encrypt(&keys()).unwrap();
+    for path in ["/%C5%BFecret", "/%E2%84%AAeys"] {
+        let response = test::call_service(&app, with_cookie(path, Some(&token)).to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+}
+
 #[actix_web::test]
 async fn the_guard_redirects_both_ways_and_refuses_ambiguous_paths() {
     let app = stateless_app!();

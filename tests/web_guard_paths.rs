@@ -21,6 +21,8 @@ fn guard() -> SessionGuard {
         .protect("/admin")
         .protect("/api/")
         .protect("/nested/admin")
+        .protect("/secret")
+        .protect("/keys")
         .public_only("/login")
         .login_path("/login")
         .home_path("/files/private/home")
@@ -39,8 +41,21 @@ fn app() -> Router {
         .route("/api", get(|| async { "api" }))
         .route("/api/{*rest}", get(|| async { "api" }))
         .route("/login", get(|| async { "login page" }))
+        .route("/{page}", get(case_insensitive))
         .layer(guard())
         .nest("/nested", nested)
+}
+
+/// A handler that reads its path case-insensitively, as many do: `to_uppercase` folds `ſ`
+/// (U+017F) onto `S`, and `to_lowercase` folds the Kelvin sign `K` (U+212A) onto `k`.
+async fn case_insensitive(
+    axum::extract::Path(page): axum::extract::Path<String>,
+) -> Result<&'static str, StatusCode> {
+    if page.to_uppercase() == "SECRET" || page.to_lowercase() == "keys" {
+        Ok("the protected page")
+    } else {
+        Err(StatusCode::NOT_FOUND)
+    }
 }
 
 async fn send(path: &str, signed_in: bool) -> Response {
@@ -96,6 +111,17 @@ const TABLE: &[(&str, Outcome)] = &[
     ("/ADMIN/users", Outcome::Login),
     ("/Files/Private/report.pdf", Outcome::Login),
     ("/files/PRIVATE/report.pdf", Outcome::Login),
+    // Unicode case: characters that fold onto ASCII letters match them, so a handler that
+    // folds case (or actix-web's `(?i)` routes) cannot be reached around the guard.
+    ("/secret", Outcome::Login),
+    ("/SECRET", Outcome::Login),
+    ("/%C5%BFecret", Outcome::Login),
+    ("/%C5%BF%C5%BFecret", Outcome::Open),
+    ("/%E2%84%AAeys", Outcome::Login),
+    ("/%E2%84%AAEYS", Outcome::Login),
+    ("/%C5%BFECRET", Outcome::Login),
+    // Dotless i (U+0131) upper-cases to `I`: folded, `/admın` is `/admin`.
+    ("/adm%C4%B1n/users", Outcome::Login),
     // Encoded separators, dot segments and empty segments are refused outright.
     ("/files/private%2freport.pdf", Outcome::Refused),
     ("/files/private%2Freport.pdf", Outcome::Refused),

@@ -10,8 +10,13 @@
 //! decoded, and control characters.
 //!
 //! Prefixes match whole segments (`/api` covers `/api`, `/api/` and `/api/keys`, never
-//! `/apix`), and ASCII letters match regardless of case, so a handler that reads a path
-//! parameter case-insensitively cannot be reached as `/ADMIN` either.
+//! `/apix`), and case is ignored as Unicode folds it, so a handler that reads a path
+//! parameter case-insensitively cannot be reached as `/ADMIN` either, nor as `/ſecret`
+//! (U+017F, which upper-cases to `S`) or `/Keys` (the Kelvin sign, U+212A, which
+//! lower-cases to `k`), which `to_uppercase`, `to_lowercase` and actix-web's `(?i)` routes
+//! all fold onto ASCII letters. Each character is compared upper-cased, then lower-cased
+//! ([`fold`]): that equates every pair that Unicode's simple case folding does, and a few
+//! more (`ß` and `ss`, `ı` and `i`), which only ever puts more paths under a prefix.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -117,7 +122,37 @@ fn percent_decode(raw: &str) -> Result<Vec<u8>, UnsafePath> {
     Ok(out)
 }
 
-/// A guard's prefixes, decoded once when the guard is built.
+/// A segment with case folded away: each character upper-cased, then lower-cased, so that
+/// every character a case-insensitive comparison could take for another folds to the same
+/// text.
+///
+/// ```
+/// use sessionkit_runtime::route::fold;
+///
+/// assert_eq!(fold("Admin"), "admin");
+/// assert_eq!(fold("\u{17F}ecret"), "secret"); // ſecret
+/// assert_eq!(fold("\u{212A}eys"), "keys"); // the Kelvin sign
+/// ```
+pub fn fold(segment: &str) -> String {
+    segment
+        .chars()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a request's decoded segment is a prefix's folded segment, without folding (or
+/// allocating for) the common ASCII segment.
+fn same_folded(folded_prefix: &str, segment: &str) -> bool {
+    if segment.is_ascii() {
+        // An ASCII segment folds to its ASCII lower case, which only an ASCII prefix matches.
+        folded_prefix.eq_ignore_ascii_case(segment)
+    } else {
+        fold(segment) == folded_prefix
+    }
+}
+
+/// A guard's prefixes, decoded and case-folded once when the guard is built.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
     protected: Vec<Vec<String>>,
@@ -173,9 +208,9 @@ impl Rules {
                 prefix.len() <= count
                     && raw_segments(path).is_ok_and(|mut raws| {
                         prefix.iter().all(|want| {
-                            raws.next().map(segment).is_some_and(|have| {
-                                have.is_ok_and(|have| want.eq_ignore_ascii_case(&have))
-                            })
+                            raws.next()
+                                .map(segment)
+                                .is_some_and(|have| have.is_ok_and(|have| same_folded(want, &have)))
                         })
                     })
             })
@@ -192,7 +227,7 @@ impl Rules {
 
 fn prefix_segments(prefix: &str) -> Vec<String> {
     match segments(prefix) {
-        Ok(segments) => segments,
+        Ok(segments) => segments.iter().map(|segment| fold(segment)).collect(),
         Err(err) => panic!("route prefix {prefix:?}: {err}"),
     }
 }
@@ -239,6 +274,16 @@ mod tests {
         assert_eq!(rules.classify("/Dashboard/x"), Ok(Access::Protected));
         assert_eq!(rules.classify("/dashboards"), Ok(Access::Open));
         assert_eq!(rules.classify("/"), Ok(Access::Open));
+        // Characters that fold onto ASCII letters, both ways round.
+        assert_eq!(rules.classify("/%C5%BFashboard"), Ok(Access::Open));
+        let mut folded = Rules::new();
+        folded.protect("/secret");
+        folded.protect("/\u{17F}tra\u{DF}e");
+        assert_eq!(folded.classify("/%C5%BFecret"), Ok(Access::Protected));
+        assert_eq!(folded.classify("/SECRET"), Ok(Access::Protected));
+        assert_eq!(folded.classify("/STRASSE"), Ok(Access::Protected));
+        assert_eq!(folded.classify("/stra%C3%9Fe"), Ok(Access::Protected));
+        assert_eq!(folded.classify("/secrets"), Ok(Access::Open));
         let mut everything = Rules::new();
         everything.protect("/");
         assert_eq!(everything.classify("/anything"), Ok(Access::Protected));
