@@ -81,19 +81,24 @@ impl HandOff {
     }
 }
 
-/// All `Cookie:` header values of a request as one (HTTP/2 may split them), joined as RFC
-/// 6265 section 5.4 joins cookies. The common case, one header, is borrowed, not copied.
-pub(crate) fn join_cookie_headers<'a>(mut values: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
+/// All `Cookie:` header values of a request as one text (HTTP/2 may split them), joined as
+/// RFC 6265 section 5.4 joins cookies. The common case, one UTF-8 header, is borrowed.
+///
+/// The values are taken as bytes, not as visible ASCII: one cookie of another name with a
+/// byte of 0x80 or more (`theme=café`, which any same-site script can set) must not hide
+/// the session cookie, whose own value is ASCII. Bytes that are not UTF-8 become U+FFFD,
+/// which leaves every `;` and `=`, and so every other cookie, where it was.
+pub(crate) fn join_cookie_headers<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> Cow<'a, str> {
     let Some(first) = values.next() else {
         return Cow::Borrowed("");
     };
     let Some(second) = values.next() else {
-        return Cow::Borrowed(first);
+        return String::from_utf8_lossy(first);
     };
-    let mut joined = format!("{first}; {second}");
-    for value in values {
+    let mut joined = String::from_utf8_lossy(first).into_owned();
+    for value in std::iter::once(second).chain(values) {
         joined.push_str("; ");
-        joined.push_str(value);
+        joined.push_str(&String::from_utf8_lossy(value));
     }
     Cow::Owned(joined)
 }
@@ -559,6 +564,9 @@ impl Pass {
 }
 
 /// The name of the cookie a `Set-Cookie` value sets.
-pub(crate) fn set_cookie_name(value: &str) -> Option<&str> {
-    value.split_once('=').map(|(name, _)| name.trim())
+pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
+    // Taken from the bytes, so that a non-ASCII attribute or value elsewhere in the header
+    // does not hide whose cookie it is.
+    let end = value.iter().position(|&byte| byte == b'=')?;
+    std::str::from_utf8(&value[..end]).ok().map(str::trim)
 }

@@ -130,8 +130,7 @@ where
         let handler_cookies: Vec<String> = response
             .headers()
             .get_all(SET_COOKIE)
-            .filter_map(|value| value.to_str().ok())
-            .filter_map(set_cookie_name)
+            .filter_map(|value| set_cookie_name(value.as_bytes()))
             .map(str::to_owned)
             .collect();
         let cookie = frozen

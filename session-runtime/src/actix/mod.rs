@@ -28,9 +28,5 @@ use actix_web::http::header::{COOKIE, HeaderMap};
 
 /// The request's `Cookie:` headers as one.
 fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
-    crate::gate::join_cookie_headers(
-        headers
-            .get_all(COOKIE)
-            .filter_map(|value| value.to_str().ok()),
-    )
+    crate::gate::join_cookie_headers(headers.get_all(COOKIE).map(|value| value.as_bytes()))
 }

@@ -145,8 +145,7 @@ where
             .headers()
             .get_all(SET_COOKIE)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .filter_map(set_cookie_name);
+            .filter_map(|value| set_cookie_name(value.as_bytes()));
         let cookie = guard.config.gate.cookie_for(pass, handler_cookies);
         set_cookie(&mut response, cookie);
         if gate::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {

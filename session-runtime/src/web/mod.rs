@@ -22,12 +22,7 @@ use axum::http::header::COOKIE;
 
 /// All `Cookie:` headers of a request as one: see [`crate::gate::join_cookie_headers`].
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
-    crate::gate::join_cookie_headers(
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok()),
-    )
+    crate::gate::join_cookie_headers(headers.get_all(COOKIE).iter().map(|value| value.as_bytes()))
 }
 
 #[cfg(test)]
