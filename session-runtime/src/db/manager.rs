@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tracing::Instrument;
 
+use super::backoff::Backoff;
 use super::id::new_session_id;
+use super::turns::Turns;
 use super::validate;
 use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
 use crate::claims::timestamp;
@@ -39,6 +41,8 @@ struct Ticket {
 pub struct SessionManager<T, S> {
     store: S,
     keys: Keys,
+    /// `modify` calls on one session take turns here rather than race in the store.
+    turns: Turns,
     session_type: PhantomData<fn() -> T>,
 }
 
@@ -136,9 +140,6 @@ impl<T> Clone for OpenedTicket<T> {
     }
 }
 
-/// How many times [`SessionManager::modify`] reloads and retries when another request
-/// wrote the session in between.
-const MODIFY_ATTEMPTS: usize = 8;
 
 impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// A manager over `store`, sealing cookies with `keys`.
@@ -146,6 +147,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         SessionManager {
             store,
             keys,
+            turns: Turns::default(),
             session_type: PhantomData,
         }
     }
@@ -433,17 +435,25 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     }
 
     /// Changes the session's payload in place: loads the current payload, applies `change`
-    /// to it, and writes it back only if nobody wrote in between. When somebody did, it
-    /// loads again and re-applies `change`, up to 8 attempts in all, then gives up with
-    /// [`Error::SessionChanged`]. This is what a handler should reach for: concurrent
-    /// requests that each `modify` a counter by one never lose a step. Returns the payload
-    /// as written. A session revoked in between is [`Error::SessionNotFound`].
+    /// to it, and writes it back only if nobody wrote in between. This is what a handler
+    /// should reach for, once: concurrent requests that each `modify` a counter by one
+    /// never lose a step. Returns the payload as written. A session revoked in between is
+    /// [`Error::SessionNotFound`].
+    ///
+    /// Within this manager, `modify` calls on one session take turns, so they never
+    /// conflict with each other. A write from elsewhere in between (another process, another
+    /// manager, an [`update`](Self::update)) makes it load again and re-apply `change`
+    /// after a short random pause, for up to one second; then it gives up with
+    /// [`Error::SessionChanged`] and nothing is written. Without the `tokio` feature there
+    /// is no timer to pause on, and it retries at once, 8 attempts in all.
     pub async fn modify(
         &self,
         session: &DbSession<T>,
         mut change: impl FnMut(&mut T) + Send,
     ) -> Result<T, Error> {
-        for _ in 0..MODIFY_ATTEMPTS {
+        let _turn = self.turns.take(&session.key).await;
+        let mut backoff = Backoff::new();
+        loop {
             let now = OffsetDateTime::now_utc().unix_timestamp();
             let record = self.live_record(&session.key, now).await?;
             let mut value = self.payload(&record)?;
@@ -459,11 +469,11 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
                     session.version.store(version, Ordering::Release);
                     return Ok(value);
                 }
-                Updated::Changed => continue,
+                Updated::Changed if backoff.pause().await => continue,
+                Updated::Changed => return Err(Error::SessionChanged),
                 Updated::Gone => return Err(Error::SessionNotFound),
             }
         }
-        Err(Error::SessionChanged)
     }
 
     /// Ends one session (the guide's `deleteSession`); returns the cookie that removes it

@@ -7,6 +7,7 @@
 //! `sha256(sid)` ([`SessionKey`]) and never see `sid` itself, so a leaked table holds no
 //! usable cookies.
 
+mod backoff;
 mod id;
 pub(crate) mod manager;
 mod memory;
@@ -19,6 +20,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
+mod turns;
 mod validate;
 
 pub use self::id::SessionKey;
