@@ -727,9 +727,12 @@ async fn sqlite_store() {
     let file = dir.join("sessions.db");
     concurrency(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
     conformance(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
-    races::a_hundred_single_modifies_all_succeed(sessionkit::SqliteStore::memory().await.unwrap()).await;
-    races::a_hundred_single_modifies_all_succeed(sessionkit::SqliteStore::open(&file).await.unwrap())
+    races::a_hundred_single_modifies_all_succeed(sessionkit::SqliteStore::memory().await.unwrap())
         .await;
+    races::a_hundred_single_modifies_all_succeed(
+        sessionkit::SqliteStore::open(&file).await.unwrap(),
+    )
+    .await;
     races::the_purge_task_runs_until_the_manager_is_dropped(
         sessionkit::SqliteStore::open(&file).await.unwrap(),
     )

@@ -241,10 +241,19 @@ async fn modify_reapplies_on_top_of_the_latest_write<S: SessionStore>(manager: &
 /// processes would not), so their conflicts go through the backoff.
 pub async fn a_hundred_single_modifies_all_succeed<S: SessionStore + 'static>(store: S) {
     let store = Arc::new(store);
-    let one = Arc::new(SessionManager::<Account, _>::new(Arc::clone(&store), keys()));
-    let two = Arc::new(SessionManager::<Account, _>::new(Arc::clone(&store), keys()));
+    let one = Arc::new(SessionManager::<Account, _>::new(
+        Arc::clone(&store),
+        keys(),
+    ));
+    let two = Arc::new(SessionManager::<Account, _>::new(
+        Arc::clone(&store),
+        keys(),
+    ));
     for managers in [vec![Arc::clone(&one)], vec![one, two]] {
-        let cookie = managers[0].create(&account(&user("counter"))).await.unwrap();
+        let cookie = managers[0]
+            .create(&account(&user("counter")))
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..100)
             .map(|task| {
                 let manager = Arc::clone(&managers[task % managers.len()]);

@@ -140,7 +140,6 @@ impl<T> Clone for OpenedTicket<T> {
     }
 }
 
-
 impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// A manager over `store`, sealing cookies with `keys`.
     pub fn new(store: S, keys: Keys) -> Self {

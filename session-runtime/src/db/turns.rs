@@ -21,7 +21,9 @@ pub(crate) struct Turns {
 impl Turns {
     fn map(&self) -> MutexGuard<'_, HashMap<SessionKey, Lock>> {
         // The map is consistent after every statement, so a panic elsewhere leaves it usable.
-        self.locks.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.locks
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// Waits for the session's turn. The turn lasts as long as the returned value, and a
