@@ -29,10 +29,10 @@ impl Turns {
     /// Waits for the session's turn. The turn lasts as long as the returned value, and a
     /// caller that stops waiting (its future dropped) gives its place up cleanly.
     pub(crate) async fn take(&self, key: &SessionKey) -> Turn<'_> {
-        let lock = Arc::clone(self.map().entry(key.clone()).or_default());
+        let lock = Arc::clone(self.map().entry(*key).or_default());
         let mut turn = Turn {
             turns: self,
-            key: key.clone(),
+            key: *key,
             lock: Some(Arc::clone(&lock)),
             guard: None,
         };
