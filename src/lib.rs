@@ -49,7 +49,7 @@
 //! | `sqlite` | `SqliteStore`, the embedded store | a tokio runtime |
 //! | `postgres` | `PostgresStore` | a tokio runtime, PostgreSQL |
 //! | `redis` | `RedisStore` | a tokio runtime, Redis 7+ |
-//! | `axum` | the `Verified`/`DbSession` extractors, `SetSession`, the `SessionGuard` layer (module `web`) | axum 0.8 |
+//! | `axum` | the `Verified`/`DbSession` extractors, `SetSession`, the `SessionGuard` layer (module `axum`) | axum 0.8 |
 //! | `actix` | the same for actix-web 4: extractors, `actix::SetSession`, the `actix::SessionGuard` middleware | actix-web 4 |
 //! | `tokio` | `SessionManager::spawn_purge_task` (on with every server store) | a tokio runtime |
 //!
@@ -145,7 +145,7 @@
 //!
 //! With the `axum` feature: `Verified<T>` and `DbSession<T>` are extractors (rejecting with
 //! a bare 401), `SetSession` puts a cookie on a response, and `SessionGuard` is a layer
-//! that redirects by the cookie alone and does the rolling refresh. See the `web` module.
+//! that redirects by the cookie alone and does the rolling refresh. See the `axum` module.
 //!
 //! # The payload
 //!
@@ -415,7 +415,7 @@ pub use sessionkit_runtime::db::SqliteStore;
 /// layer.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::web;
+pub use sessionkit_runtime::axum;
 
 /// # Example
 ///
@@ -444,7 +444,7 @@ pub use sessionkit_runtime::web;
 /// ```
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::web::SetSession;
+pub use sessionkit_runtime::axum::SetSession;
 
 /// # Example
 ///
@@ -503,11 +503,11 @@ pub use sessionkit_runtime::web::SetSession;
 /// ```
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::web::SessionGuard;
+pub use sessionkit_runtime::axum::SessionGuard;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::web::{HasSessions, Rejection, Unauthorized};
+pub use sessionkit_runtime::axum::{HasSessions, Rejection, Unauthorized};
 
 /// actix-web integration (feature `actix`): the `Verified`/`DbSession` extractors, the
 /// [`SetSession`](actix::SetSession) responder and the [`SessionGuard`](actix::SessionGuard)

@@ -1,5 +1,7 @@
 //! The one error type. Its messages name the cause and never print a secret or a token.
 
+use std::fmt;
+
 use time::OffsetDateTime;
 
 /// Why a token, a cookie or a key was refused.
@@ -106,7 +108,7 @@ pub enum Error {
     InvalidInput(&'static str),
     /// The session store failed.
     #[error("{0}")]
-    Store(crate::db::StoreError),
+    Store(StoreError),
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
@@ -172,4 +174,51 @@ pub enum EnvProblem {
         /// The minimum.
         min: usize,
     },
+}
+
+/// A failure of the store itself, carried by [`Error::Store`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    /// What kind of failure.
+    pub kind: StoreErrorKind,
+    /// The backend's message. It never contains a session id.
+    pub message: String,
+}
+
+/// The kinds of [`StoreError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// A record with that key already exists.
+    Conflict,
+    /// The backend could not be reached or failed; retrying later may succeed. This means
+    /// an outage and nothing else: bad input is refused before it reaches the store.
+    Unavailable,
+    /// A stored record could not be read back.
+    Corrupt,
+    /// The backend refused the data itself (a value it cannot store). Retrying the same
+    /// write will fail again; this is not an outage.
+    Rejected,
+}
+
+impl StoreError {
+    /// An [`Error::Store`] of the given kind.
+    pub fn error(kind: StoreErrorKind, message: impl fmt::Display) -> Error {
+        Error::Store(StoreError {
+            kind,
+            message: message.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            StoreErrorKind::Conflict => "a session with that id already exists",
+            StoreErrorKind::Unavailable => "the session store is unavailable",
+            StoreErrorKind::Corrupt => "a stored session could not be read",
+            StoreErrorKind::Rejected => "the session store refused the data",
+        };
+        write!(f, "{kind}: {}", self.message)
+    }
 }

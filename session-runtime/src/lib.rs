@@ -7,40 +7,42 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+// The layers, lowest first: configuration and errors; keys; the token format; cookies and
+// the `Session` trait; database sessions; the framework-neutral guard; the framework adapters.
+mod config;
+mod error;
+mod redact;
+mod user_id;
+
+mod keys;
+mod token;
+
+mod cookies;
+mod session;
+
+pub mod db;
+
+mod guard;
+
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
-mod claims;
-mod config;
-mod cookies;
-pub mod db;
-mod error;
-#[cfg(any(feature = "axum", feature = "actix"))]
-mod gate;
-mod keyed;
-mod keys;
-mod redact;
-pub mod route;
-mod session;
-mod split;
-mod token;
-mod user_id;
-mod verified;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub mod web;
+pub mod axum;
 
-pub use crate::claims::AUTH_TIME;
 pub use crate::config::{Algorithm, SameSite, SessionConfig};
 pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
 pub use crate::error::{EnvProblem, Error};
+pub use crate::guard::route;
 pub use crate::keys::{
     HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED, Keys, Secret, derive_content_key,
     derive_signing_key, derive_ticket_key,
 };
 pub use crate::session::Session;
+pub use crate::token::AUTH_TIME;
+pub use crate::token::Verified;
 pub use crate::user_id::{Optional, Shown, UserId, user_id_text};
-pub use crate::verified::Verified;
 pub use ::cookie;
 pub use ::cookie::Cookie;
 pub use time::OffsetDateTime;

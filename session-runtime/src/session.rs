@@ -9,8 +9,8 @@ use crate::config::SessionConfig;
 use crate::cookies::removal_cookie;
 use crate::error::Error;
 use crate::keys::{Keys, Purpose};
+use crate::token::Verified;
 use crate::token::{self, Times};
-use crate::verified::Verified;
 
 /// A typed session: a serde payload sealed into a cookie.
 ///

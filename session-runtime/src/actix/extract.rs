@@ -12,16 +12,16 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 use cookie::Cookie;
 use futures_util::future::LocalBoxFuture;
 
-use super::cookie_header;
 use super::guard::Rejection;
+use super::request::cookie_header;
 use super::response::add_cookie;
 use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
-use crate::gate::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
+use crate::guard::decide::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
 use crate::keys::Keys;
 use crate::session::Session;
-use crate::verified::Verified;
+use crate::token::Verified;
 
 /// The rejection of a request without a valid session: `401 Unauthorized` with a body that
 /// says nothing about why, `503` when the session store is down, and `Cache-Control:

@@ -1,5 +1,5 @@
 //! [`SessionGuard`]: the guide's proxy as actix-web middleware, with the same builder and the
-//! same decision (the crate's framework-neutral `gate`) as the axum layer.
+//! same decision (the crate's framework-neutral guard core) as the axum layer.
 
 use std::future::{Ready, ready};
 use std::rc::Rc;
@@ -11,13 +11,13 @@ use actix_web::http::header::{CACHE_CONTROL, HeaderValue, SET_COOKIE};
 use actix_web::{Error as ActixError, HttpMessage, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use super::cookie_header;
+use super::request::cookie_header;
 use super::response::add_cookie;
-use crate::gate::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
+use crate::guard::decide::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 /// What a request without a valid session gets, from the guard on a protected path and from
 /// the extractors behind it: as the axum `Rejection`, with actix-web's response type.
-pub type Rejection = gate::Rejection<HttpResponse>;
+pub type Rejection = decide::Rejection<HttpResponse>;
 
 /// Route protection in the manner of the guide's proxy, as actix-web middleware:
 /// `App::new().wrap(SessionGuard::stateless::<T>(keys).protect("/dashboard"))`. The same
@@ -28,7 +28,7 @@ pub struct SessionGuard {
     config: GuardConfig<Rejection>,
 }
 
-gate::guard_builder!(Rejection);
+decide::guard_builder!(Rejection);
 
 /// The guard's configuration, shared by every request.
 struct Frozen {
@@ -143,7 +143,7 @@ where
         {
             headers.append(SET_COOKIE, value);
         }
-        if gate::no_store(Some(access), headers.contains_key(SET_COOKIE)) {
+        if decide::no_store(Some(access), headers.contains_key(SET_COOKIE)) {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         Ok(response.map_into_left_body())

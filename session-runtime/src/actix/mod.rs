@@ -1,8 +1,8 @@
 //! actix-web integration (feature `actix`): the same sessions, extractors and route
 //! protection as the axum integration, on the same framework-neutral guard decision
-//! (the crate's framework-neutral `gate`); only the translation to actix-web's requests and responses is here.
+//! (the crate's framework-neutral guard core); only the translation to actix-web's requests and responses is here.
 //!
-//! | axum (`web`) | actix-web (`actix`) |
+//! | axum (`axum`) | actix-web (`actix`) |
 //! | --- | --- |
 //! | `Verified<T>` extractor, `Keys` from the state (`FromRef`) | `Verified<T>` extractor, `Keys` from `web::Data<Keys>` |
 //! | `DbSession<T>` extractor, the state implements `HasSessions<T>` | `DbSession<T>` extractor, [`Sessions<T>`] in `web::Data` |
@@ -16,17 +16,9 @@
 
 mod extract;
 mod guard;
+mod request;
 mod response;
 
 pub use self::extract::{Sessions, Unauthorized};
 pub use self::guard::{Rejection, SessionGuard, SessionGuardMiddleware};
 pub use self::response::{SetSession, WithSession};
-
-use std::borrow::Cow;
-
-use actix_web::http::header::{COOKIE, HeaderMap};
-
-/// The request's `Cookie:` headers as one.
-fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
-    crate::gate::join_cookie_headers(headers.get_all(COOKIE).map(|value| value.as_bytes()))
-}

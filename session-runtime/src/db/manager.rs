@@ -15,11 +15,11 @@ use super::id::new_session_id;
 use super::turns::Turns;
 use super::validate;
 use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
-use crate::claims::timestamp;
 use crate::cookies::removal_cookie;
 use crate::error::Error;
 use crate::keys::{Keys, Purpose};
 use crate::session::Session;
+use crate::token::timestamp;
 use crate::token::{self, Times};
 
 /// What the cookie carries in database mode: the session id, sealed with the session

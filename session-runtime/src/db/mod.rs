@@ -35,5 +35,6 @@ pub use self::redis::RedisStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use self::sqlite::SqliteStore;
-pub use self::store::{Record, SessionInfo, SessionStore, StoreError, StoreErrorKind, Updated};
+pub use self::store::{Record, SessionInfo, SessionStore, Updated};
 pub use self::validate::{MAX_LABEL_CHARS, MAX_USER_ID_LEN};
+pub use crate::error::{StoreError, StoreErrorKind};

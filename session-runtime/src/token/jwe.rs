@@ -3,11 +3,10 @@
 
 use zeroize::Zeroizing;
 
-use super::{Compact, Header, base64_len, decode_array, decode_segment, segments};
+use super::compact::{Compact, Header, base64_len, decode_array, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
-use crate::keyed::{IV_LEN, TAG_LEN};
-use crate::keys::{Binding, KeyEntry, Keys};
+use crate::keys::{Binding, IV_LEN, KeyEntry, Keys, TAG_LEN};
 
 /// The base64url of `{"alg":"dir","enc":"A256GCM"}`.
 pub(crate) const PLAIN_HEADER: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
@@ -119,7 +118,7 @@ pub(crate) fn open(
 #[cfg(test)]
 mod tests {
     use super::{PLAIN_HEADER, split_plain};
-    use crate::token::assert_fast_split_agrees;
+    use crate::token::compact::assert_fast_split_agrees;
 
     /// Wherever the length-based split answers, it answers what the dot search does; where
     /// the dots are not where the lengths put them, it steps aside.

@@ -4,11 +4,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
-use super::{Compact, Header, base64_len, decode_segment, segments};
+use super::compact::{Compact, Header, base64_len, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
-use crate::keyed::{MAX_MAC_LEN, mac_len};
-use crate::keys::{Binding, KeyEntry, Keys};
+use crate::keys::{Binding, KeyEntry, Keys, MAX_MAC_LEN, mac_len};
 
 /// The base64url of `{"alg":"HS256"}` and its siblings, so that the common header is
 /// written and recognised without JSON work.
@@ -103,7 +102,7 @@ pub(crate) fn open(
 mod tests {
     use super::{plain_header, split_plain};
     use crate::config::Algorithm;
-    use crate::token::assert_fast_split_agrees;
+    use crate::token::compact::assert_fast_split_agrees;
 
     /// Wherever the length-based split answers, it answers what the dot search does.
     #[test]

@@ -9,15 +9,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::Cookie;
 
-use super::cookie_header;
 use super::guard::Rejection;
+use super::request::cookie_header;
 use crate::db::manager::OpenedTicket;
 use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
-use crate::gate::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
+use crate::guard::decide::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
 use crate::keys::Keys;
 use crate::session::Session;
-use crate::verified::Verified;
+use crate::token::Verified;
 
 /// The rejection of a request without a valid session: `401 Unauthorized` with a body that
 /// says nothing about why (missing, expired, tampered and revoked all look alike), or `503`

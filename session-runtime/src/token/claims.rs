@@ -7,24 +7,10 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use super::payload::{self as split, Registered};
+use super::times::{AUTH_TIME, Lifetime, Times, timestamp};
 use crate::config::SessionConfig;
 use crate::error::Error;
-use crate::split::{self, Registered};
-use crate::token::Times;
-
-/// The claim that carries the original sign-in time of a session type with a
-/// `max_lifetime`, as OpenID Connect names it. It is reserved: no payload field may use it.
-pub const AUTH_TIME: &str = "auth_time";
-
-/// The times a verified token carries.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Lifetime {
-    pub issued_at: Option<OffsetDateTime>,
-    pub expires_at: OffsetDateTime,
-    /// The original sign-in, when the type has a lifetime cap: `auth_time`, or `iat` for a
-    /// token made before the cap was configured.
-    pub authenticated_at: Option<OffsetDateTime>,
-}
 
 /// Serializes `payload` and appends the registered claims, in the order jose's `SignJWT`
 /// writes them after `setIssuedAt().setExpirationTime(...)`, so that the same claims at the
@@ -121,10 +107,6 @@ fn numeric_date(claim: &Option<Value>, name: &'static str) -> Result<Option<i64>
         Some(seconds) => Ok(Some(seconds)),
         None => Err(Error::Claims(name)),
     }
-}
-
-pub(crate) fn timestamp(seconds: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Reads verified claims JSON into the payload and checks its registered claims against

@@ -9,9 +9,13 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+mod keyed;
+
+pub(crate) use self::keyed::{IV_LEN, MAX_MAC_LEN, TAG_LEN, mac_len};
+
+use self::keyed::Keyed;
 use crate::config::{Algorithm, SessionConfig};
 use crate::error::{EnvProblem, Error};
-use crate::keyed::Keyed;
 
 /// HKDF salt for the A256GCM content key. Changing it would orphan every issued cookie.
 pub const HKDF_SALT: &[u8] = b"sessionkit/jwe/v1";

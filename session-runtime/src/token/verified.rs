@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use time::OffsetDateTime;
 
-use crate::claims::Lifetime;
+use super::times::Lifetime;
 
 /// A session payload whose token was verified: algorithm, key, integrity and expiry.
 ///

@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 use crate::cookies::removal_cookie;
 use crate::db::{SessionManager, SessionStore};
 use crate::error::Error;
+use crate::guard::route::{Access, Rules};
 use crate::keys::Keys;
-use crate::route::{Access, Rules};
 use crate::session::Session;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -396,8 +396,8 @@ macro_rules! guard_builder {
                 keys: $crate::Keys,
             ) -> SessionGuard {
                 SessionGuard {
-                    config: $crate::gate::GuardConfig::new(std::sync::Arc::new(
-                        $crate::gate::Stateless::<T>::new(keys),
+                    config: $crate::guard::decide::GuardConfig::new(std::sync::Arc::new(
+                        $crate::guard::decide::Stateless::<T>::new(keys),
                     )),
                 }
             }
@@ -412,8 +412,8 @@ macro_rules! guard_builder {
                 S: $crate::db::SessionStore + 'static,
             {
                 SessionGuard {
-                    config: $crate::gate::GuardConfig::new(std::sync::Arc::new(
-                        $crate::gate::Database::new(manager),
+                    config: $crate::guard::decide::GuardConfig::new(std::sync::Arc::new(
+                        $crate::guard::decide::Database::new(manager),
                     )),
                 }
             }

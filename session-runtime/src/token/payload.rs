@@ -31,7 +31,7 @@ impl Registered {
             "nbf" => Some(&mut self.nbf),
             "iss" => Some(&mut self.iss),
             "aud" => Some(&mut self.aud),
-            crate::claims::AUTH_TIME => Some(&mut self.auth_time),
+            super::times::AUTH_TIME => Some(&mut self.auth_time),
             _ => None,
         }
     }

@@ -15,8 +15,8 @@ use cookie::Cookie;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::cookie_header;
-use crate::gate::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
+use super::request::cookie_header;
+use crate::guard::decide::{self, Deciding, GuardConfig, RejectWith, Verdict, set_cookie_name};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -36,7 +36,7 @@ pub struct SessionGuard {
     config: GuardConfig<Rejection>,
 }
 
-gate::guard_builder!(Rejection);
+decide::guard_builder!(Rejection);
 
 /// The guard's configuration, frozen when it is layered: each request shares it through one
 /// reference count instead of copying the prefixes and paths.
@@ -51,7 +51,7 @@ struct Frozen {
 /// guard's login path) or `Rejection::custom(|| ...)`. Set it with
 /// [`SessionGuard::on_rejection`]; without it, the guard redirects to its login path and the
 /// extractors answer `401`. A failing store is always `503`: an outage is not "signed out".
-pub type Rejection = gate::Rejection<Response>;
+pub type Rejection = decide::Rejection<Response>;
 
 impl<S> Layer<S> for SessionGuard {
     type Service = SessionGuardService<S>;
@@ -148,7 +148,7 @@ where
             .filter_map(|value| set_cookie_name(value.as_bytes()));
         let cookie = guard.config.gate.cookie_for(pass, handler_cookies);
         set_cookie(&mut response, cookie);
-        if gate::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
+        if decide::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
             response = no_store(response);
         }
         Ok(response)

@@ -1,0 +1,34 @@
+//! What the axum adapter reads from a request: its `Cookie:` headers as one.
+
+use std::borrow::Cow;
+
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+
+/// All `Cookie:` headers of a request as one: see [`crate::guard::decide::join_cookie_headers`].
+pub(crate) fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
+    crate::guard::decide::join_cookie_headers(
+        headers.get_all(COOKIE).iter().map(|value| value.as_bytes()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header::COOKIE};
+
+    use super::cookie_header;
+
+    #[test]
+    fn split_cookie_headers_are_joined_and_a_single_one_is_borrowed() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(cookie_header(&headers), "");
+        headers.append(COOKIE, HeaderValue::from_static("a=1"));
+        assert!(matches!(
+            cookie_header(&headers),
+            std::borrow::Cow::Borrowed("a=1")
+        ));
+        headers.append(COOKIE, HeaderValue::from_static("session=x"));
+        headers.append(COOKIE, HeaderValue::from_static("b=2"));
+        assert_eq!(cookie_header(&headers), "a=1; session=x; b=2");
+    }
+}
