@@ -47,7 +47,8 @@ fn run() -> Result<(), sessionkit::Error> {
         None => {
             let (keys, _secret) = Keys::generate();
             println!("SESSION_SECRET is not set, so this run uses a throwaway random key.");
-            println!("Make a lasting one with `cargo run --example keygen`.\n");
+            println!("Make a lasting one and export it into this shell:");
+            println!("  cargo run --example keygen >> .env && set -a && . ./.env && set +a\n");
             keys
         }
     };
