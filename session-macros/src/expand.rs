@@ -166,7 +166,19 @@ fn generate(
             }
         }
     });
-    impl_session(input, krate, config, user_id)
+    let has_user_id = user_id.is_some();
+    let session = impl_session(input, krate, config, user_id);
+    if !has_user_id {
+        return session;
+    }
+    // Marks the type for the methods that find sessions by user.
+    let (impl_generics, ty_generics, where_clause) = session_generics(input, krate);
+    let ident = &input.ident;
+    quote! {
+        #session
+        #[automatically_derived]
+        impl #impl_generics #krate::HasUserId for #ident #ty_generics #where_clause {}
+    }
 }
 
 /// `.with_x(value)` on `SessionConfig`, spanned at the user's literal so that a type error
@@ -183,6 +195,30 @@ fn plain<T: ToTokens>(value: &Option<Spanned<T>>, name: &str) -> Option<TokenStr
         .map(|v| setter(v.span, name, v.value.to_token_stream()))
 }
 
+/// The generics of the derived impls. A generic payload is a session only for the
+/// parameters that make it serde-able; serde's own derive decides which those are, so ask
+/// for the result, not the parts.
+fn session_generics(
+    input: &DeriveInput,
+    krate: &TokenStream,
+) -> (TokenStream, TokenStream, Option<syn::WhereClause>) {
+    let ident = &input.ident;
+    let private = quote!(#krate::__private);
+    let mut generics = input.generics.clone();
+    if !generics.params.is_empty() {
+        let (_, ty_generics, _) = input.generics.split_for_impl();
+        generics.make_where_clause().predicates.push(syn::parse_quote!(
+            #ident #ty_generics: #private::serde::Serialize + #private::serde::de::DeserializeOwned
+        ));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    (
+        impl_generics.to_token_stream(),
+        ty_generics.to_token_stream(),
+        where_clause.cloned(),
+    )
+}
+
 /// `impl Session for ...` with the given `CONFIG`, shared by the real impl and the stub.
 pub fn impl_session(
     input: &DeriveInput,
@@ -192,16 +228,7 @@ pub fn impl_session(
 ) -> TokenStream {
     let ident = &input.ident;
     let private = quote!(#krate::__private);
-    // A generic payload is a session only for the parameters that make it serde-able;
-    // serde's own derive decides which those are, so ask for the result, not the parts.
-    let mut generics = input.generics.clone();
-    if !generics.params.is_empty() {
-        let (_, ty_generics, _) = input.generics.split_for_impl();
-        generics.make_where_clause().predicates.push(syn::parse_quote!(
-            #ident #ty_generics: #private::serde::Serialize + #private::serde::de::DeserializeOwned
-        ));
-    }
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = session_generics(input, krate);
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Session for #ident #ty_generics #where_clause {

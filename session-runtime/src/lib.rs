@@ -42,7 +42,7 @@ pub use crate::keys::{
 pub use crate::session::Session;
 pub use crate::token::AUTH_TIME;
 pub use crate::token::Verified;
-pub use crate::user_id::{Optional, Shown, UserId, user_id_text};
+pub use crate::user_id::{HasUserId, Optional, Shown, UserId, user_id_text};
 pub use ::cookie;
 pub use ::cookie::Cookie;
 pub use time::OffsetDateTime;

@@ -4,6 +4,19 @@
 
 use std::fmt::Display;
 
+use crate::session::Session;
+
+/// A session type with a user: one field is marked `#[session(user_id)]`, and the derive
+/// implements this trait for it. The database methods that find sessions by user
+/// (`revoke_user`, `list_sessions`, `revoke_session_of`, `create_labeled`) require it, so a
+/// type without a user id cannot call them and silently find nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no user id, so its sessions cannot be found by user",
+    label = "this session type has no field marked `#[session(user_id)]`",
+    note = "mark the field that names the user, e.g. `#[session(user_id)] user_id: String`; without one, \"log out everywhere\" and the device list would find no session"
+)]
+pub trait HasUserId: Session {}
+
 /// A type that can name the user a database session belongs to, as text.
 ///
 /// Implemented for every `Display` type (`String`, integers, `Uuid`, your newtype with a

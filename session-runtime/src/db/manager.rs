@@ -19,6 +19,7 @@ use crate::cookies::removal_cookie;
 use crate::error::Error;
 use crate::keys::{Keys, Purpose};
 use crate::session::Session;
+use crate::user_id::HasUserId;
 use crate::token::timestamp;
 use crate::token::{self, Times};
 
@@ -216,18 +217,35 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         payload: &T,
         now: OffsetDateTime,
     ) -> Result<Cookie<'static>, Error> {
-        self.create_labeled_at(payload, None, now).await
+        self.start(payload, None, now).await
     }
 
     /// Starts a session with a short label for the user's list of devices ("Firefox on
     /// Linux"): at most [`super::MAX_LABEL_CHARS`] characters, no control characters.
-    pub async fn create_labeled(&self, payload: &T, label: &str) -> Result<Cookie<'static>, Error> {
+    pub async fn create_labeled(&self, payload: &T, label: &str) -> Result<Cookie<'static>, Error>
+    where
+        T: HasUserId,
+    {
         self.create_labeled_at(payload, Some(label), OffsetDateTime::now_utc())
             .await
     }
 
     /// [`SessionManager::create_labeled`] as of `now`; `None` gives no label.
     pub async fn create_labeled_at(
+        &self,
+        payload: &T,
+        label: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Cookie<'static>, Error>
+    where
+        T: HasUserId,
+    {
+        self.start(payload, label, now).await
+    }
+
+    /// Starts a session, labelled or not: labels belong to the device list, which needs a
+    /// user, but a session without one starts the same way.
+    async fn start(
         &self,
         payload: &T,
         label: Option<&str>,
@@ -486,7 +504,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     }
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
-    pub async fn revoke_user(&self, user_id: &str) -> Result<u64, Error> {
+    pub async fn revoke_user(&self, user_id: &str) -> Result<u64, Error>
+    where
+        T: HasUserId,
+    {
         validate::user_id(user_id)?;
         self.store
             .delete_user(self.namespace(), user_id)
@@ -496,7 +517,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
 
     /// The live sessions of a user, oldest first, for a "your devices" page: when each
     /// was created, when it expires, its label and its store key.
-    pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, Error> {
+    pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<SessionInfo>, Error>
+    where
+        T: HasUserId,
+    {
         validate::user_id(user_id)?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         self.store
@@ -508,7 +532,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// Ends the session filed under `key` if it is one of `user_id`'s ("sign out that
     /// device"); returns whether it was. A key of another user's session, or of another
     /// session type, ends nothing.
-    pub async fn revoke_session_of(&self, user_id: &str, key: &SessionKey) -> Result<bool, Error> {
+    pub async fn revoke_session_of(&self, user_id: &str, key: &SessionKey) -> Result<bool, Error>
+    where
+        T: HasUserId,
+    {
         validate::user_id(user_id)?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         match self

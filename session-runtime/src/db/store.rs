@@ -101,7 +101,7 @@ pub enum Updated {
 /// requests racing on one session can never resurrect it or lose a write.
 pub trait SessionStore: Send + Sync {
     /// Inserts a new record. An existing record with the same key is an error
-    /// ([`StoreErrorKind::Conflict`]), never overwritten.
+    /// ([`StoreErrorKind::Conflict`](super::StoreErrorKind::Conflict)), never overwritten.
     fn create(&self, record: &Record) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// The live record with this key, if any.
@@ -135,7 +135,7 @@ pub trait SessionStore: Send + Sync {
     /// Moves a live record from `old` to the new key `new`, with the expiry `expires_at`,
     /// keeping everything else, in one step. Returns false, and writes nothing, when there
     /// is no live record at `old` (revoked, expired, or already moved by a concurrent
-    /// call). A record already at `new` is [`StoreErrorKind::Conflict`].
+    /// call). A record already at `new` is [`StoreErrorKind::Conflict`](super::StoreErrorKind::Conflict).
     fn rotate(
         &self,
         old: &SessionKey,
