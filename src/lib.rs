@@ -518,8 +518,8 @@ pub use sessionkit_runtime::actix;
 
 pub use sessionkit_runtime::{
     AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,
-    HasUserId, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, UserId, cookie, derive_content_key,
-    derive_signing_key, derive_ticket_key, find_session_cookie, route,
+    HasUserId, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, UserId, cookie,
+    derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie, route,
 };
 pub use time;
 

@@ -12,7 +12,14 @@ use time::OffsetDateTime;
 /// session id or a value from a payload: [`Error::Payload`] names the field path and the
 /// expected type only. A store's own message ([`crate::db::StoreError::message`]) is the
 /// backend's text about its failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// `Debug` prints the same message as `Display`, so an error returned from `main` (or shown
+/// by anyhow or eyre) reads as a sentence with its hint, not as a struct. Match on the
+/// variants, or use [`Error::cause`], to tell causes apart in code.
+///
+/// A handler that returns it with `?` gets an HTTP answer from [`Error::status`] (the
+/// `axum` and `actix` features implement `IntoResponse` and `ResponseError` with it).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// No session: the cookie is absent or empty, or the token is the empty string.
@@ -123,7 +130,58 @@ pub(crate) fn utc(at: &OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl Error {
+    /// The HTTP status a handler should answer with when this error ends a request:
+    ///
+    /// - `401 Unauthorized` for every refused session (missing, malformed, tampered,
+    ///   foreign, expired, revoked, duplicated cookie, a payload of another shape): the
+    ///   client is not signed in;
+    /// - `400 Bad Request` for [`Error::InvalidInput`] (an empty user id, say);
+    /// - `409 Conflict` for [`Error::SessionChanged`]: another request changed the session;
+    /// - `503 Service Unavailable` for a store outage ([`StoreErrorKind::Unavailable`]);
+    /// - `500 Internal Server Error` for the server's own faults: a key or environment
+    ///   variable that is wrong, a session too large for a cookie when it is made
+    ///   ([`Error::TooLarge`]), a payload that cannot be serialized, a store that refused
+    ///   or returned bad data, a failed random number generator.
+    ///
+    /// The status is all a response should say: the adapters' bodies carry only its
+    /// reason phrase, never this error's message.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Missing
+            | Error::Malformed(_)
+            | Error::Algorithm { .. }
+            | Error::CriticalHeader
+            | Error::UnknownKey
+            | Error::Signature
+            | Error::Decryption
+            | Error::Expired { .. }
+            | Error::NotYetValid { .. }
+            | Error::Claims(_)
+            | Error::Payload(_)
+            | Error::DuplicateCookie { .. }
+            | Error::SessionNotFound => 401,
+            Error::InvalidInput(_) => 400,
+            Error::SessionChanged => 409,
+            Error::Store(StoreError {
+                kind: StoreErrorKind::Unavailable,
+                ..
+            }) => 503,
+            Error::Serialize(_)
+            | Error::KeyTooShort { .. }
+            | Error::Env { .. }
+            | Error::TooLarge { .. }
+            | Error::Store(_)
+            | Error::Random => 500,
+        }
+    }
+
     /// A short, stable name of the cause (`"expired"`, `"signature"`, `"session-not-found"`,
     /// ...), for logs and metrics. It never carries data from the request.
     pub fn cause(&self) -> &'static str {

@@ -64,3 +64,20 @@ impl<R: Responder> Responder for WithSession<R> {
         response
     }
 }
+
+/// A handler that returns `Result<_, sessionkit::Error>` answers with the error's
+/// [`status`](crate::Error::status) and its reason phrase as the body: nothing from the
+/// error's message, which is for logs.
+impl actix_web::ResponseError for crate::Error {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::from_u16(self.status())
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        HttpResponse::build(status)
+            .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .body(status.canonical_reason().unwrap_or("error"))
+    }
+}

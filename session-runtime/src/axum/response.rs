@@ -41,3 +41,18 @@ impl IntoResponse for SetSession {
         (self, ()).into_response()
     }
 }
+
+/// A handler that returns `Result<_, sessionkit::Error>` answers with the error's
+/// [`status`](crate::Error::status) and its reason phrase as the body: nothing from the
+/// error's message, which is for logs.
+impl IntoResponse for crate::Error {
+    fn into_response(self) -> Response {
+        let status = axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, status.canonical_reason().unwrap_or("error")).into_response();
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}

@@ -19,9 +19,9 @@ use crate::cookies::removal_cookie;
 use crate::error::Error;
 use crate::keys::{Keys, Purpose};
 use crate::session::Session;
-use crate::user_id::HasUserId;
 use crate::token::timestamp;
 use crate::token::{self, Times};
+use crate::user_id::HasUserId;
 
 /// What the cookie carries in database mode: the session id, sealed with the session
 /// type's codec (plus `iat` and `exp`).
