@@ -244,8 +244,11 @@ assert_eq!(test::call_and_read_body(&app, request).await, "7");
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+/// The attributes it takes are in [the attribute table](crate#the-session-attributes).
 pub use sessionkit_macros::Session;
 
+/// The secrets sessions are sealed with, and their rotation; the example below shows both.
+///
 /// # Example
 ///
 /// A secret too short to be safe never makes a key:
@@ -264,6 +267,8 @@ pub use sessionkit_macros::Session;
 /// ```
 pub use sessionkit_runtime::Keys;
 
+/// A session payload that passed every check; it derefs to your struct.
+///
 /// # Example
 ///
 /// ```
@@ -287,6 +292,8 @@ pub use sessionkit_runtime::Keys;
 /// ```
 pub use sessionkit_runtime::Verified;
 
+/// Database sessions of one type in one store: create, load, refresh, revoke.
+///
 /// # Example
 ///
 /// Database sessions on the in-memory store (swap in `SqliteStore`, `PostgresStore` or
@@ -321,6 +328,8 @@ pub use sessionkit_runtime::Verified;
 /// ```
 pub use sessionkit_runtime::db::SessionManager;
 
+/// A database session that was found and is live; it derefs to your struct.
+///
 /// # Example
 ///
 /// ```
@@ -346,6 +355,8 @@ pub use sessionkit_runtime::db::SessionManager;
 /// ```
 pub use sessionkit_runtime::db::DbSession;
 
+/// The in-memory store, for tests and single-process apps.
+///
 /// # Example
 ///
 /// ```
@@ -361,6 +372,8 @@ pub use sessionkit_runtime::db::{
     StoreErrorKind, Updated,
 };
 
+/// The PostgreSQL store (feature `postgres`).
+///
 /// # Example
 ///
 /// ```no_run
@@ -375,6 +388,8 @@ pub use sessionkit_runtime::db::{
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use sessionkit_runtime::db::PostgresStore;
 
+/// The Redis store (feature `redis`).
+///
 /// # Example
 ///
 /// ```no_run
@@ -389,6 +404,8 @@ pub use sessionkit_runtime::db::PostgresStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use sessionkit_runtime::db::RedisStore;
 
+/// The SQLite store (feature `sqlite`), the embedded default.
+///
 /// # Example
 ///
 /// ```
@@ -411,12 +428,13 @@ pub use sessionkit_runtime::db::RedisStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sessionkit_runtime::db::SqliteStore;
 
-/// axum integration (feature `axum`): extractors, [`SetSession`] and the [`SessionGuard`]
-/// layer.
+// The module's own docs say what it is; a summary here would show twice.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::axum;
 
+/// Sets, renews or removes the session cookie as part of a handler's response (feature `axum`).
+///
 /// # Example
 ///
 /// Log in and log out as values the handler returns:
@@ -446,6 +464,8 @@ pub use sessionkit_runtime::axum;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::axum::SetSession;
 
+/// The guide's proxy as an axum layer: route protection and the rolling refresh (feature `axum`).
+///
 /// # Example
 ///
 /// The guide's proxy in front of an axum app, with the extractor behind it:
@@ -509,9 +529,7 @@ pub use sessionkit_runtime::axum::SessionGuard;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::axum::{HasSessions, Rejection, Unauthorized};
 
-/// actix-web integration (feature `actix`): the `Verified`/`DbSession` extractors, the
-/// [`SetSession`](actix::SetSession) responder and the [`SessionGuard`](actix::SessionGuard)
-/// middleware, with a table of the axum and actix-web names.
+// As for `axum`: the module's own docs are its summary.
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub use sessionkit_runtime::actix;

@@ -270,7 +270,7 @@ pub async fn dashboard(app: &App, session: Option<DbSession<UserSession>>) -> Re
             format!(
                 "<li class=\"device\"><div><strong>{label}</strong><br><small>since {since}</small></div>{action}</li>",
                 label = escape(device.label.as_deref().unwrap_or("Unknown device")),
-                since = when(unix(device.created_at)),
+                since = when(device.created_at),
             )
         })
         .collect();
@@ -356,11 +356,6 @@ fn device_label(agent: &str) -> String {
         (Some(name), None) | (None, Some(name)) => name.to_owned(),
         (None, None) => "Unknown device".to_owned(),
     }
-}
-
-fn unix(seconds: i64) -> sessionkit::time::OffsetDateTime {
-    sessionkit::time::OffsetDateTime::from_unix_timestamp(seconds)
-        .unwrap_or(sessionkit::time::OffsetDateTime::UNIX_EPOCH)
 }
 
 fn form(action: &str, button: &str, footer: &str, error: Option<&str>) -> String {

@@ -131,6 +131,10 @@ impl<T: Session + Send + Sync + 'static> FromRequest for Verified<T> {
             return ready(Ok(verified));
         }
         let Some(keys) = request.app_data::<web::Data<Keys>>() else {
+            tracing::error!(
+                "sessionkit: the Verified extractor found no keys; register them with \
+                 App::new().app_data(web::Data::new(keys))"
+            );
             return ready(Err(actix_web::error::ErrorInternalServerError(
                 "sessionkit: register the Keys with App::app_data(web::Data::new(keys))",
             )));
@@ -195,6 +199,10 @@ impl<T: Session + Send + Sync + 'static> FromRequest for DbSession<T> {
         let request = request.clone();
         Box::pin(async move {
             let Some(sessions) = request.app_data::<web::Data<Sessions<T>>>() else {
+                tracing::error!(
+                    "sessionkit: the DbSession extractor found no sessions; register them with \
+                     App::new().app_data(web::Data::new(Sessions::new(manager)))"
+                );
                 return Err(actix_web::error::ErrorInternalServerError(
                     "sessionkit: register Sessions::new(manager) with App::app_data",
                 ));

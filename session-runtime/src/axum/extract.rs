@@ -146,7 +146,34 @@ where
 /// an associated store type, rather than `FromRef`, so that the extractor can name the store.
 ///
 /// `Arc<SessionManager<T, S>>` implements it, so that can be the state itself; a larger
-/// state implements it in three lines.
+/// state implements it in three lines:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use serde::{Deserialize, Serialize};
+/// # use sessionkit_runtime::db::{MemoryStore, SessionManager};
+/// # use sessionkit_runtime::axum::HasSessions;
+/// # #[derive(Serialize, Deserialize)] struct Account;
+/// # impl sessionkit_runtime::Session for Account { const CONFIG: sessionkit_runtime::SessionConfig = sessionkit_runtime::SessionConfig::DEFAULT; }
+/// #[derive(Clone)]
+/// struct AppState {
+///     sessions: Arc<SessionManager<Account, MemoryStore>>,
+/// }
+///
+/// impl HasSessions<Account> for AppState {
+///     type Store = MemoryStore;
+///     fn sessions(&self) -> &SessionManager<Account, MemoryStore> { &self.sessions }
+/// }
+/// ```
+///
+/// When a handler with a `DbSession<T>` argument does not compile, axum's
+/// `#[axum::debug_handler]` (axum's `macros` feature) points at the missing impl, with
+/// this trait's note on how to write it.
+#[diagnostic::on_unimplemented(
+    message = "the state `{Self}` does not give the `DbSession<{T}>` extractor its sessions",
+    label = "`{Self}` does not implement `HasSessions<{T}>`",
+    note = "use `Arc<SessionManager<{T}, _>>` as the state, or implement `HasSessions<{T}>` for `{Self}`: `type Store = YourStore;` and `fn sessions(&self) -> &SessionManager<{T}, YourStore> {{ &self.sessions }}`"
+)]
 pub trait HasSessions<T>: Send + Sync {
     /// The store behind the sessions.
     type Store: SessionStore;

@@ -29,8 +29,6 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// showing data. The guard also does the rolling refresh: a session inside its renewal
 /// window gets its re-issued cookie on the response. Any response that sets a cookie, and
 /// any response under a protected prefix, is marked `Cache-Control: no-store`.
-///
-/// The runnable example is on `sessionkit::SessionGuard`.
 #[derive(Clone)]
 pub struct SessionGuard {
     config: GuardConfig<Rejection>,

@@ -448,12 +448,12 @@ impl SessionStore for RedisStore {
                     && stored.user_id.as_deref() == Some(user_id)
                     && stored.expires_at > now;
                 if mine {
-                    found.push(SessionInfo {
+                    found.push(SessionInfo::from_unix(
                         key,
-                        created_at: stored.created_at,
-                        expires_at: stored.expires_at,
-                        label: stored.label,
-                    });
+                        stored.created_at,
+                        stored.expires_at,
+                        stored.label,
+                    ));
                 }
             }
         }

@@ -68,12 +68,12 @@ where
     let key: [u8; 32] = key
         .try_into()
         .map_err(|_| StoreError::error(StoreErrorKind::Corrupt, "a key is not 32 bytes"))?;
-    Ok(SessionInfo {
-        key: SessionKey::from_bytes(key),
-        created_at: row.try_get("created_at").map_err(corrupt)?,
-        expires_at: row.try_get("expires_at").map_err(corrupt)?,
-        label: row.try_get("label").map_err(corrupt)?,
-    })
+    Ok(SessionInfo::from_unix(
+        SessionKey::from_bytes(key),
+        row.try_get("created_at").map_err(corrupt)?,
+        row.try_get("expires_at").map_err(corrupt)?,
+        row.try_get("label").map_err(corrupt)?,
+    ))
 }
 
 /// Versions are stored as signed 64-bit integers, which both databases have.

@@ -3,8 +3,11 @@
 use std::fmt;
 use std::future::Future;
 
+use time::OffsetDateTime;
+
 use super::SessionKey;
 use crate::error::Error;
+use crate::token::timestamp;
 
 /// One stored session. Times are Unix seconds, so that every store compares them as
 /// integers (a store that compares dates as text expires sessions at the wrong time).
@@ -59,24 +62,43 @@ impl Record {
 /// What a user sees of one of their sessions in a "your devices" list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
-    /// The store key: give it back to `revoke_key` to end this session from another one.
+    /// The store key: give it back to
+    /// [`SessionManager::revoke_session_of`](super::SessionManager::revoke_session_of) to end
+    /// this session from another one ([`SessionKey::to_hex`] carries it through a form).
     pub key: SessionKey,
-    /// When it was created, in Unix seconds.
-    pub created_at: i64,
-    /// When it expires unless renewed, in Unix seconds.
-    pub expires_at: i64,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// When it expires unless renewed.
+    pub expires_at: OffsetDateTime,
     /// The label given at creation, if any.
     pub label: Option<String>,
 }
 
+impl SessionInfo {
+    /// From what the stores keep: times in Unix seconds.
+    pub(crate) fn from_unix(
+        key: SessionKey,
+        created_at: i64,
+        expires_at: i64,
+        label: Option<String>,
+    ) -> SessionInfo {
+        SessionInfo {
+            key,
+            created_at: timestamp(created_at),
+            expires_at: timestamp(expires_at),
+            label,
+        }
+    }
+}
+
 impl From<&Record> for SessionInfo {
     fn from(record: &Record) -> SessionInfo {
-        SessionInfo {
-            key: record.key,
-            created_at: record.created_at,
-            expires_at: record.expires_at,
-            label: record.label.clone(),
-        }
+        SessionInfo::from_unix(
+            record.key,
+            record.created_at,
+            record.expires_at,
+            record.label.clone(),
+        )
     }
 }
 

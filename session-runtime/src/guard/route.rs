@@ -228,7 +228,12 @@ impl Rules {
 fn prefix_segments(prefix: &str) -> Vec<String> {
     match segments(prefix) {
         Ok(segments) => segments.iter().map(|segment| fold(segment)).collect(),
-        Err(err) => panic!("route prefix {prefix:?}: {err}"),
+        // A prefix is the application's own text, fixed at start-up: say so, rather than
+        // calling it a refused request path.
+        Err(UnsafePath(reason)) => panic!(
+            "the route prefix {prefix:?} given to protect() or public_only() must be an \
+             absolute path such as \"/admin\", and {reason}"
+        ),
     }
 }
 

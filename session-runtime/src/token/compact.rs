@@ -168,7 +168,7 @@ pub(crate) fn assert_fast_split_agrees<const N: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Header, decode_array, segments};
+    use super::{decode_array, segments};
 
     #[test]
     fn segments_are_split_in_one_pass() {
