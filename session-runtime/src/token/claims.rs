@@ -5,11 +5,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
 
 use super::payload::{self as split, Registered};
 use super::times::{AUTH_TIME, Lifetime, Times, timestamp};
-use crate::config::SessionConfig;
+use crate::config::{Algorithm, SessionConfig};
 use crate::error::Error;
 
 /// Serializes `payload` and appends the registered claims, in the order jose's `SignJWT`
@@ -19,16 +19,16 @@ pub(crate) fn encode<T: Serialize>(
     config: &SessionConfig,
     payload: &T,
     times: Times,
-) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let mut json = Plaintext::default();
+) -> Result<Plaintext, Error> {
+    let mut json = Plaintext::for_sealing(config);
     serde_json::to_writer(&mut json, payload)
         .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
-    if json.0.first() != Some(&b'{') || json.0.last() != Some(&b'}') {
+    if json.bytes.first() != Some(&b'{') || json.bytes.last() != Some(&b'}') {
         return Err(Error::Serialize(
             "a session must serialize to a JSON object".into(),
         ));
     }
-    json.0.pop();
+    json.bytes.pop();
     let as_json = |err: serde_json::Error| Error::Serialize(err.to_string());
     if let Some(issuer) = config.issuer {
         json.push_key("iss");
@@ -48,30 +48,59 @@ pub(crate) fn encode<T: Serialize>(
     json.push_key("exp");
     serde_json::to_writer(&mut json, &times.exp).map_err(as_json)?;
     json.push(b"}");
-    Ok(json.0)
+    Ok(json)
 }
 
-/// A growing buffer for a payload's JSON that wipes every buffer it outgrows, so that no
-/// freed allocation keeps a copy of the plaintext (a `Vec`'s own reallocation frees the old
-/// buffer as it is). Everything is written through [`Plaintext::push`] for that reason.
-#[derive(Default)]
-struct Plaintext(Zeroizing<Vec<u8>>);
+/// The claims' JSON, wiped when dropped if it is secret: an encrypted token's claims, made
+/// or opened. A signed token carries its claims readably in the token itself, so its JSON
+/// is not wiped, which would only cost time. While it grows, every buffer it outgrows is
+/// wiped too (a `Vec`'s own reallocation frees the old buffer as it is), so it is written
+/// only through [`Plaintext::push`].
+pub(crate) struct Plaintext {
+    bytes: Vec<u8>,
+    secret: bool,
+}
 
 impl Plaintext {
-    fn push(&mut self, bytes: &[u8]) {
-        let needed = self.0.len() + bytes.len();
-        if needed > self.0.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(256).next_power_of_two());
-            grown.extend_from_slice(&self.0);
-            // The old buffer is wiped as it is dropped here.
-            self.0 = Zeroizing::new(grown);
+    /// An empty buffer for the claims of a token made with `algorithm`.
+    fn for_sealing(config: &SessionConfig) -> Plaintext {
+        Plaintext {
+            bytes: Vec::with_capacity(128),
+            secret: config.algorithm == Algorithm::A256Gcm,
         }
-        self.0.extend_from_slice(bytes);
+    }
+
+    /// Claims that were decrypted: wiped when dropped.
+    pub(crate) fn secret(bytes: Vec<u8>) -> Plaintext {
+        Plaintext {
+            bytes,
+            secret: true,
+        }
+    }
+
+    /// Claims that were readable in the token anyway.
+    pub(crate) fn public(bytes: Vec<u8>) -> Plaintext {
+        Plaintext {
+            bytes,
+            secret: false,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, bytes: &[u8]) {
+        let needed = self.bytes.len() + bytes.len();
+        if self.secret && needed > self.bytes.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(128).next_power_of_two());
+            grown.extend_from_slice(&self.bytes);
+            let mut old = std::mem::replace(&mut self.bytes, grown);
+            old.as_mut_slice().zeroize();
+        }
+        self.bytes.extend_from_slice(bytes);
     }
 
     /// Starts the next member of the open JSON object (which lacks its closing brace).
     fn push_key(&mut self, key: &str) {
-        if self.0.len() > 1 {
+        if self.bytes.len() > 1 {
             self.push(b",");
         }
         self.push(b"\"");
@@ -80,10 +109,42 @@ impl Plaintext {
     }
 }
 
+impl std::ops::Deref for Plaintext {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::ops::DerefMut for Plaintext {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes
+    }
+}
+
+impl Drop for Plaintext {
+    fn drop(&mut self) {
+        // Only the initialized bytes ever held claims: the one byte `encode` pops (`}`) is
+        // overwritten, and nothing else is removed, so the spare capacity holds none.
+        if self.secret {
+            self.bytes.as_mut_slice().zeroize();
+        }
+    }
+}
+
 impl std::io::Write for Plaintext {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.push(bytes);
         Ok(bytes.len())
+    }
+
+    // serde_json writes every token with `write_all`; the default one loops over `write`.
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.push(bytes);
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -1,8 +1,7 @@
 //! Compact JWE with `alg: dir` and `enc: A256GCM`, as jose's `EncryptJWT` writes and
 //! `jwtDecrypt` reads, with the content key from [`crate::keys::derive_content_key`].
 
-use zeroize::Zeroizing;
-
+use super::claims::Plaintext;
 use super::compact::{Compact, Header, base64_len, decode_array, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
@@ -24,7 +23,7 @@ const EXPECTED: Error = Error::Algorithm {
 pub(crate) fn seal(
     binding: &Binding,
     key: &KeyEntry,
-    mut claims: Zeroizing<Vec<u8>>,
+    mut claims: Plaintext,
 ) -> Result<String, Error> {
     let header: std::borrow::Cow<'static, str> = match &key.id {
         None => PLAIN_HEADER.into(),
@@ -76,7 +75,7 @@ pub(crate) fn open(
     binding: &Binding,
     keys: &Keys,
     token: &str,
-) -> Result<(Zeroizing<Vec<u8>>, usize), Error> {
+) -> Result<(Plaintext, usize), Error> {
     let parts = match split_plain(token).map_or_else(|| segments::<5>(token), Ok) {
         Ok(parts) => parts,
         // A JWS: a token of a signed session type, never to be read as ours.
@@ -102,7 +101,7 @@ pub(crate) fn open(
     let tag: [u8; TAG_LEN] =
         decode_array(tag).ok_or(Error::Malformed("the tag is not 128 bits"))?;
     // Wiped when dropped, since it holds the plaintext once a key opens it.
-    let mut claims = Zeroizing::new(decode_segment(ciphertext)?);
+    let mut claims = Plaintext::secret(decode_segment(ciphertext)?);
     // `aes-gcm` checks the tag before it decrypts, so a refused key leaves the ciphertext
     // for the next one.
     for (index, key) in keys.candidates(kid.as_deref())? {

@@ -1,13 +1,12 @@
 //! Compact JWS with HMAC (HS256/384/512), as jose's `SignJWT` writes and `jwtVerify` reads.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use zeroize::Zeroizing;
-
+use super::claims::Plaintext;
 use super::compact::{Compact, Header, base64_len, decode_segment, segments};
 use crate::config::Algorithm;
 use crate::error::Error;
 use crate::keys::{Binding, KeyEntry, Keys, MAX_MAC_LEN, mac_len};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The base64url of `{"alg":"HS256"}` and its siblings, so that the common header is
 /// written and recognised without JSON work.
@@ -58,7 +57,7 @@ pub(crate) fn open(
     binding: &Binding,
     keys: &Keys,
     token: &str,
-) -> Result<(Zeroizing<Vec<u8>>, usize), Error> {
+) -> Result<(Plaintext, usize), Error> {
     let alg = binding.algorithm;
     let [header, claims, signature] =
         match split_plain(alg, token).map_or_else(|| segments::<3>(token), Ok) {
@@ -95,7 +94,7 @@ pub(crate) fn open(
         .find(|(_, key)| key.with_keyed(binding, |keyed| keyed.verify(message, signature)))
         .map(|(index, _)| index)
         .ok_or(Error::Signature)?;
-    Ok((Zeroizing::new(decode_segment(claims)?), signer))
+    Ok((Plaintext::public(decode_segment(claims)?), signer))
 }
 
 #[cfg(test)]
