@@ -2,7 +2,7 @@
 //! out, and "log out everywhere", with database sessions in SQLite.
 //!
 //! ```text
-//! cargo run --example app --features axum,sqlite
+//! cargo run -p sessionkit-tests --example app --features axum,sqlite
 //! ```
 //!
 //! It needs no setup: the database is `examples/app.db`, created on first run, and it

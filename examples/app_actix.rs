@@ -3,7 +3,7 @@
 //! the pages are shared (`examples/support/app_core.rs`); this file only routes.
 //!
 //! ```text
-//! cargo run --example app_actix --features actix,sqlite
+//! cargo run -p sessionkit-tests --example app_actix --features actix,sqlite
 //! ```
 //!
 //! Like the axum app it needs no setup and listens on <http://127.0.0.1:3000>, with the same

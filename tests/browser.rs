@@ -166,7 +166,8 @@ async fn log_in_on(framework: Framework) {
 
     // 6. A screenshot of the dashboard, for a person to look at.
     let screenshot = client.screenshot().await.unwrap();
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    // The workspace's target directory, one up from this package (`tests/`).
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
     std::fs::create_dir_all(&target).unwrap();
     let name = format!("dashboard-{}.png", format!("{framework:?}").to_lowercase());
     std::fs::write(target.join(name), &screenshot).unwrap();

@@ -15,7 +15,8 @@ use sessionkit::time::OffsetDateTime;
 use sessionkit::{Error, Session};
 
 fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
+    // This package is `tests/`, so the Node side is beside this file.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop")
 }
 
 /// Runs one jose command and returns what it printed.
