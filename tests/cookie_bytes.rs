@@ -19,6 +19,18 @@ struct Account {
     user_id: String,
 }
 
+type Manager = SessionManager<Account, MemoryStore>;
+
+/// A manager with one signed-in user (`7`), and that session's cookie.
+async fn signed_in() -> (Arc<Manager>, sessionkit::Cookie<'static>) {
+    let manager = Arc::new(Manager::new(MemoryStore::new(), keys()));
+    let account = Account {
+        user_id: "7".into(),
+    };
+    let cookie = manager.create(&account).await.unwrap();
+    (manager, cookie)
+}
+
 /// The `Cookie:` headers of one request, each as raw bytes.
 type Headers = Vec<Vec<u8>>;
 
@@ -110,16 +122,7 @@ mod axum_app {
 
     #[tokio::test]
     async fn database_sessions_survive_a_non_ascii_cookie() {
-        let manager = Arc::new(SessionManager::<Account, _>::new(
-            MemoryStore::new(),
-            keys(),
-        ));
-        let cookie = manager
-            .create(&Account {
-                user_id: "7".into(),
-            })
-            .await
-            .unwrap();
+        let (manager, cookie) = signed_in().await;
         let app = Router::new()
             .route(
                 "/app/me",
@@ -194,16 +197,7 @@ mod actix_app {
 
     #[actix_web::test]
     async fn database_sessions_survive_a_non_ascii_cookie() {
-        let manager = Arc::new(SessionManager::<Account, _>::new(
-            MemoryStore::new(),
-            keys(),
-        ));
-        let cookie = manager
-            .create(&Account {
-                user_id: "7".into(),
-            })
-            .await
-            .unwrap();
+        let (manager, cookie) = signed_in().await;
         let app = test::init_service(
             App::new()
                 .app_data(web::Data::new(Sessions::new(Arc::clone(&manager))))
