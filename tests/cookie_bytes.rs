@@ -89,6 +89,23 @@ mod axum_app {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// In every form, the session signs `user` in: through the guard and the extractor
+    /// behind it (`/app/me`), and through the optional extractor alone (`/maybe`).
+    async fn assert_every_form_signs_in(app: Router, name: &str, value: &str, user: &str) {
+        for (form, cookies) in forms(name, value) {
+            assert_eq!(
+                send(app.clone(), "/app/me", &cookies).await,
+                (StatusCode::OK, user.to_owned()),
+                "{form}"
+            );
+            assert_eq!(
+                send(app.clone(), "/maybe", &cookies).await.1,
+                user,
+                "{form}"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn stateless_sessions_survive_a_non_ascii_cookie() {
         let app = Router::new()
@@ -105,19 +122,7 @@ mod axum_app {
             .layer(SessionGuard::stateless::<GuideSession>(keys()).protect("/app"))
             .with_state(State { keys: keys() });
         let token = guide("ada").encrypt(&keys()).unwrap();
-        for (form, cookies) in forms("session", &token) {
-            // Through the guard and the extractor behind it, and through the extractor alone.
-            assert_eq!(
-                send(app.clone(), "/app/me", &cookies).await,
-                (StatusCode::OK, "ada".to_owned()),
-                "{form}"
-            );
-            assert_eq!(
-                send(app.clone(), "/maybe", &cookies).await.1,
-                "ada",
-                "{form}"
-            );
-        }
+        assert_every_form_signs_in(app, "session", &token, "ada").await;
     }
 
     #[tokio::test]
@@ -136,31 +141,41 @@ mod axum_app {
             )
             .layer(SessionGuard::database(Arc::clone(&manager)).protect("/app"))
             .with_state(Arc::clone(&manager));
-        for (form, cookies) in forms("sid", cookie.value()) {
-            assert_eq!(
-                send(app.clone(), "/app/me", &cookies).await,
-                (StatusCode::OK, "7".to_owned()),
-                "{form}"
-            );
-            assert_eq!(send(app.clone(), "/maybe", &cookies).await.1, "7", "{form}");
-        }
+        assert_every_form_signs_in(app, "sid", cookie.value(), "7").await;
     }
 }
 
 mod actix_app {
     use super::*;
+    use actix_web::body::MessageBody;
+    use actix_web::dev::{Service, ServiceResponse};
     use actix_web::http::StatusCode;
     use actix_web::http::header::{self, HeaderValue};
     use actix_web::{App, test, web};
     use sessionkit::actix::{SessionGuard, Sessions};
 
-    fn request(path: &str, cookies: &Headers) -> actix_web::test::TestRequest {
-        let mut request = test::TestRequest::get().uri(path);
-        for cookie in cookies {
-            request =
-                request.append_header((header::COOKIE, HeaderValue::from_bytes(cookie).unwrap()));
+    /// As the axum twin: in every form, the session signs `user` in, through the guard
+    /// (`/app/me`) and through the optional extractor alone (`/maybe`).
+    async fn assert_every_form_signs_in<S, B>(app: &S, name: &str, value: &str, user: &str)
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let request = |path: &str, cookies: &Headers| {
+            let mut request = test::TestRequest::get().uri(path);
+            for cookie in cookies {
+                let value = HeaderValue::from_bytes(cookie).unwrap();
+                request = request.append_header((header::COOKIE, value));
+            }
+            request.to_request()
+        };
+        for (form, cookies) in forms(name, value) {
+            let response = test::call_service(app, request("/app/me", &cookies)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{form}");
+            assert_eq!(test::read_body(response).await, user, "{form}");
+            let maybe = test::call_and_read_body(app, request("/maybe", &cookies)).await;
+            assert_eq!(maybe, user, "{form}");
         }
-        request
     }
 
     #[actix_web::test]
@@ -184,15 +199,7 @@ mod actix_app {
         )
         .await;
         let token = guide("ada").encrypt(&keys()).unwrap();
-        for (form, cookies) in forms("session", &token) {
-            let response =
-                test::call_service(&app, request("/app/me", &cookies).to_request()).await;
-            assert_eq!(response.status(), StatusCode::OK, "{form}");
-            assert_eq!(test::read_body(response).await, "ada", "{form}");
-            let maybe =
-                test::call_and_read_body(&app, request("/maybe", &cookies).to_request()).await;
-            assert_eq!(maybe, "ada", "{form}");
-        }
+        assert_every_form_signs_in(&app, "session", &token, "ada").await;
     }
 
     #[actix_web::test]
@@ -215,14 +222,6 @@ mod actix_app {
                 .wrap(SessionGuard::database(Arc::clone(&manager)).protect("/app")),
         )
         .await;
-        for (form, cookies) in forms("sid", cookie.value()) {
-            let response =
-                test::call_service(&app, request("/app/me", &cookies).to_request()).await;
-            assert_eq!(response.status(), StatusCode::OK, "{form}");
-            assert_eq!(test::read_body(response).await, "7", "{form}");
-            let maybe =
-                test::call_and_read_body(&app, request("/maybe", &cookies).to_request()).await;
-            assert_eq!(maybe, "7", "{form}");
-        }
+        assert_every_form_signs_in(&app, "sid", cookie.value(), "7").await;
     }
 }

@@ -35,7 +35,7 @@ impl Backoff {
             if left.is_zero() {
                 return false;
             }
-            // 2 ms, doubling to at most 64 ms, times a random fraction, so that two
+            // 4 ms on the first retry, doubling to at most 64 ms, times a random fraction, so that two
             // processes that collided once do not collide again in step.
             let cap = Duration::from_millis(2 << self.attempts.min(5));
             tokio::time::sleep(jitter(cap).min(left)).await;

@@ -19,8 +19,7 @@ use crate::cookies::removal_cookie;
 use crate::error::Error;
 use crate::keys::{Keys, Purpose};
 use crate::session::Session;
-use crate::token::timestamp;
-use crate::token::{self, Times};
+use crate::token::{self, Times, timestamp};
 use crate::user_id::HasUserId;
 
 /// What the cookie carries in database mode: the session id, sealed with the session
