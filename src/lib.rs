@@ -545,6 +545,6 @@ pub use time;
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
-    pub use sessionkit_runtime::{Algorithm, SameSite, SessionConfig, user_id_text};
+    pub use sessionkit_runtime::{Algorithm, Format, SameSite, SessionConfig, user_id_text};
     pub use std::string::{String, ToString};
 }

@@ -26,6 +26,8 @@ const KEYS: &[&str] = &[
     "renew_within",
     "max_lifetime",
     "jose_compatible",
+    "format",
+    "chunked",
     "crate",
 ];
 
@@ -36,12 +38,53 @@ pub struct Spanned<T> {
 }
 
 /// The token algorithms the runtime implements.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
     Hs256,
     Hs384,
     Hs512,
     A256Gcm,
+    A256CbcHs512,
+}
+
+/// `format = "..."`: whose cookie format the type reads and writes.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Jose,
+    AuthJs,
+    NextAuthV4,
+    Iron,
+}
+
+impl Format {
+    /// The name users write.
+    pub fn name(self) -> &'static str {
+        FORMATS
+            .iter()
+            .find(|(_, format)| *format == self)
+            .map_or("jose", |(name, _)| name)
+    }
+
+    /// The format's default `ttl`: Auth.js and NextAuth.js keep a session 30 days,
+    /// iron-session 14, this crate 7.
+    pub fn default_ttl(self) -> u64 {
+        match self {
+            Format::Jose => 7 * 86_400,
+            Format::AuthJs | Format::NextAuthV4 => 30 * 86_400,
+            Format::Iron => 14 * 86_400,
+        }
+    }
+
+    /// The clock skew each library allows by default: jose none, Auth.js and NextAuth.js
+    /// 15 seconds, iron 60.
+    pub fn default_leeway(self) -> u64 {
+        match self {
+            Format::Jose => 0,
+            Format::AuthJs | Format::NextAuthV4 => 15,
+            Format::Iron => 60,
+        }
+    }
 }
 
 /// The cookie `SameSite` policies.
@@ -70,11 +113,20 @@ pub struct Attrs {
     pub renew_within: Option<Spanned<u64>>,
     pub max_lifetime: Option<Spanned<u64>>,
     pub jose_compatible: Option<Spanned<bool>>,
+    pub format: Option<Spanned<Format>>,
+    pub chunked: Option<Spanned<bool>>,
     pub krate: Option<Spanned<Path>>,
     seen: Vec<String>,
 }
 
 impl Attrs {
+    /// The declared format, or the default.
+    pub fn format(&self) -> Format {
+        self.format
+            .as_ref()
+            .map_or(Format::Jose, |format| format.value)
+    }
+
     /// Parses all `#[session(...)]` attributes, recording every mistake in `errors`.
     pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Attrs {
         let mut out = Attrs::default();
@@ -130,6 +182,8 @@ impl Attrs {
             "http_only" => boolean(meta, &key).map(|v| self.http_only = Some(v)),
             "partitioned" => boolean(meta, &key).map(|v| self.partitioned = Some(v)),
             "jose_compatible" => boolean(meta, &key).map(|v| self.jose_compatible = Some(v)),
+            "format" => choice(meta, &key, FORMATS).map(|v| self.format = Some(v)),
+            "chunked" => boolean(meta, &key).map(|v| self.chunked = Some(v)),
             _ => crate_path(meta).map(|v| self.krate = Some(v)),
         };
         if let Err(err) = result {
@@ -144,6 +198,14 @@ const ALGORITHMS: &[(&str, Algorithm)] = &[
     ("HS384", Algorithm::Hs384),
     ("HS512", Algorithm::Hs512),
     ("A256GCM", Algorithm::A256Gcm),
+    ("A256CBC-HS512", Algorithm::A256CbcHs512),
+];
+
+const FORMATS: &[(&str, Format)] = &[
+    ("jose", Format::Jose),
+    ("authjs", Format::AuthJs),
+    ("next-auth-v4", Format::NextAuthV4),
+    ("iron", Format::Iron),
 ];
 
 const SAME_SITES: &[(&str, SameSite)] = &[

@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{Data, DeriveInput, Fields, Meta};
 
-use crate::attr::{Algorithm, Attrs, SameSite, Spanned};
+use crate::attr::{Algorithm, Attrs, Format, SameSite, Spanned};
 use crate::fallback::{self, Errors};
 use crate::field;
 use crate::valid;
@@ -17,8 +17,8 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let user_id = field::user_id_field(input, &mut errors);
     check_serde_attrs(input, &mut errors);
     check_owned(input, &mut errors);
-    crate::reserved::check(input, &mut errors);
     let attrs = Attrs::parse(&input.attrs, &mut errors);
+    crate::reserved::check(input, attrs.format(), &mut errors);
     valid::check(&attrs, &mut errors);
     let krate = match &attrs.krate {
         Some(path) => path.value.to_token_stream(),
@@ -118,6 +118,7 @@ fn generate(
             Algorithm::Hs384 => quote!(Hs384),
             Algorithm::Hs512 => quote!(Hs512),
             Algorithm::A256Gcm => quote!(A256Gcm),
+            Algorithm::A256CbcHs512 => quote!(A256CbcHs512),
         };
         setter(
             v.span,
@@ -125,6 +126,40 @@ fn generate(
             quote!(#private::Algorithm::#variant),
         )
     });
+    let format = attrs.format.as_ref().map(|v| {
+        let variant = match v.value {
+            Format::Jose => quote!(Jose),
+            Format::AuthJs => quote!(AuthJs),
+            Format::NextAuthV4 => quote!(NextAuthV4),
+            Format::Iron => quote!(Iron),
+        };
+        setter(v.span, "with_format", quote!(#private::Format::#variant))
+    });
+    // A format's own defaults, where the type leaves them out: its library's ttl, clock
+    // skew and (for Auth.js) content encryption.
+    let site = Span::call_site();
+    let defaults = match attrs.format() {
+        Format::Jose => Vec::new(),
+        other => {
+            let mut defaults = Vec::new();
+            if attrs.ttl.is_none() {
+                let ttl = other.default_ttl();
+                defaults.push(setter(site, "with_ttl_seconds", quote!(#ttl)));
+            }
+            if attrs.leeway.is_none() {
+                let leeway = other.default_leeway();
+                defaults.push(setter(site, "with_leeway_seconds", quote!(#leeway)));
+            }
+            if attrs.algorithm.is_none() && other == Format::AuthJs {
+                defaults.push(setter(
+                    site,
+                    "with_algorithm",
+                    quote!(#private::Algorithm::A256CbcHs512),
+                ));
+            }
+            defaults
+        }
+    };
     let same_site = attrs.same_site.as_ref().map(|v| {
         let variant = match v.value {
             SameSite::Strict => quote!(Strict),
@@ -153,8 +188,10 @@ fn generate(
         plain(&attrs.renew_within, "with_renew_within_seconds"),
         plain(&attrs.max_lifetime, "with_max_lifetime_seconds"),
         plain(&attrs.jose_compatible, "with_jose_compatible"),
+        format,
+        plain(&attrs.chunked, "with_chunked"),
     ];
-    let setters = setters.into_iter().flatten();
+    let setters = setters.into_iter().flatten().chain(defaults);
     let config = quote!(#private::SessionConfig::DEFAULT #(#setters)*);
     let user_id = user_id.and_then(|field| Some((field.ident.as_ref()?, &field.ty))).map(|(name, ty)| {
         // Spanned at the field's type, so that a type that cannot be a user id is reported

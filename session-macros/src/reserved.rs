@@ -5,13 +5,27 @@
 
 use syn::{DeriveInput, Field, LitStr, Meta};
 
+use crate::attr::Format;
 use crate::fallback::Errors;
 
 /// The claims the runtime writes or reads beside the payload's fields.
 const RESERVED: &[&str] = &["iat", "exp", "nbf", "iss", "aud", "auth_time"];
 
 /// Records an error for every field whose serialized or deserialized name is reserved.
-pub fn check(input: &DeriveInput, errors: &mut Errors) {
+/// The claim names a format's token holds beside the payload: the Auth.js formats add a
+/// token id, `jti`; an iron seal holds the payload alone.
+fn reserved(format: Format) -> &'static [&'static str] {
+    match format {
+        Format::Jose => RESERVED,
+        Format::AuthJs | Format::NextAuthV4 => {
+            &["iat", "exp", "nbf", "iss", "aud", "auth_time", "jti"]
+        }
+        Format::Iron => &[],
+    }
+}
+
+pub fn check(input: &DeriveInput, format: Format, errors: &mut Errors) {
+    let reserved = reserved(format);
     let syn::Data::Struct(data) = &input.data else {
         return;
     };
@@ -28,14 +42,14 @@ pub fn check(input: &DeriveInput, errors: &mut Errors) {
                     .map_or_else(|| plain.to_owned(), |rule| apply(rule, plain)),
             ],
         };
-        if let Some(name) = names.iter().find(|name| RESERVED.contains(&name.as_str())) {
+        if let Some(name) = names.iter().find(|name| reserved.contains(&name.as_str())) {
             errors.push(syn::Error::new_spanned(
                 ident,
                 format!(
                     "this field is serialized as `{name}`, which the token itself uses; \
                      the reserved claim names are {}. Rename the field or give it \
                      `#[serde(rename = \"...\")]`",
-                    RESERVED
+                    reserved
                         .iter()
                         .map(|name| format!("`{name}`"))
                         .collect::<Vec<_>>()

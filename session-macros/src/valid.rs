@@ -3,7 +3,7 @@
 
 use proc_macro2::Span;
 
-use crate::attr::{Algorithm, Attrs, SameSite};
+use crate::attr::{Algorithm, Attrs, Format, SameSite};
 use crate::fallback::Errors;
 
 /// Runs every rule, recording each violation.
@@ -19,6 +19,9 @@ pub fn check(attrs: &Attrs, errors: &mut Errors) {
     secure_prefix_needs_secure(attrs, errors);
     lifetimes_nest(attrs, errors);
     jose_compatible_is_signed(attrs, errors);
+    jose_compatible_is_jose(attrs, errors);
+    algorithm_fits_format(attrs, errors);
+    iron_has_no_claims(attrs, errors);
 }
 
 /// The span of an explicit `secure = false`; `secure` defaults to on.
@@ -190,7 +193,7 @@ fn lifetimes_nest(attrs: &Attrs, errors: &mut Errors) {
     let ttl = attrs
         .ttl
         .as_ref()
-        .map_or(DEFAULT_TTL_SECONDS, |ttl| ttl.value);
+        .map_or(attrs.format().default_ttl(), |ttl| ttl.value);
     if let Some(renew) = &attrs.renew_within {
         if renew.value == 0 || renew.value >= ttl {
             errors.push(syn::Error::new(
@@ -208,8 +211,6 @@ fn lifetimes_nest(attrs: &Attrs, errors: &mut Errors) {
 }
 
 /// The runtime's default `ttl` ("7d"), needed to check the keys that must nest inside it.
-const DEFAULT_TTL_SECONDS: u64 = 7 * 86_400;
-
 /// `jose_compatible` turns off the per-type key derivation so that a Next.js app's jose
 /// `SignJWT` tokens verify byte for byte. jose reads encrypted tokens through the documented
 /// HKDF derivation anyway, so on `A256GCM` the flag would only give up the binding.
@@ -217,10 +218,16 @@ fn jose_compatible_is_signed(attrs: &Attrs, errors: &mut Errors) {
     let Some(flag) = attrs.jose_compatible.as_ref().filter(|flag| flag.value) else {
         return;
     };
-    let signed = attrs
-        .algorithm
-        .as_ref()
-        .is_some_and(|alg| !matches!(alg.value, Algorithm::A256Gcm));
+    let signed = attrs.algorithm.as_ref().is_some_and(|alg| {
+        matches!(
+            alg.value,
+            Algorithm::Hs256 | Algorithm::Hs384 | Algorithm::Hs512
+        )
+    });
+    // Another format's key derivation is reported by `jose_compatible_is_jose`.
+    if attrs.format() != Format::Jose {
+        return;
+    }
     if !signed {
         errors.push(syn::Error::new(
             flag.span,
@@ -228,5 +235,89 @@ fn jose_compatible_is_signed(attrs: &Attrs, errors: &mut Errors) {
              \"HS384\" or \"HS512\"); jose reads `A256GCM` tokens through the documented key \
              derivation, so encrypted types need no flag",
         ));
+    }
+}
+
+/// `jose_compatible` chooses how jose's HMAC key is made; the other formats have their own
+/// key derivations, which the flag would contradict.
+fn jose_compatible_is_jose(attrs: &Attrs, errors: &mut Errors) {
+    let (Some(flag), Some(format)) = (
+        attrs.jose_compatible.as_ref().filter(|flag| flag.value),
+        attrs.format.as_ref().filter(|f| f.value != Format::Jose),
+    ) else {
+        return;
+    };
+    let _ = format;
+    errors.push(syn::Error::new(
+        flag.span,
+        format!(
+            "`jose_compatible` belongs to `format = \"jose\"`; `format = \"{}\"` derives its \
+             keys as its library does",
+            attrs.format().name()
+        ),
+    ));
+}
+
+/// Each format writes only what its library reads: Auth.js `A256CBC-HS512` or `A256GCM`,
+/// NextAuth.js v4 `A256GCM`, iron its own cipher; `A256CBC-HS512` is Auth.js's alone.
+fn algorithm_fits_format(attrs: &Attrs, errors: &mut Errors) {
+    let Some(algorithm) = &attrs.algorithm else {
+        return;
+    };
+    let format = attrs.format();
+    let allowed: &[Algorithm] = match format {
+        Format::Jose => &[
+            Algorithm::Hs256,
+            Algorithm::Hs384,
+            Algorithm::Hs512,
+            Algorithm::A256Gcm,
+        ],
+        Format::AuthJs => &[Algorithm::A256CbcHs512, Algorithm::A256Gcm],
+        Format::NextAuthV4 => &[Algorithm::A256Gcm],
+        Format::Iron => &[],
+    };
+    if allowed.contains(&algorithm.value) {
+        return;
+    }
+    let message = match format {
+        Format::Jose => "`algorithm = \"A256CBC-HS512\"` is Auth.js's content encryption: \
+                         use it with `format = \"authjs\"`; `format = \"jose\"` takes \
+                         \"HS256\", \"HS384\", \"HS512\" or \"A256GCM\""
+            .to_owned(),
+        Format::AuthJs => "`format = \"authjs\"` takes `algorithm = \"A256CBC-HS512\"` \
+                           (its default, what Auth.js writes) or \"A256GCM\""
+            .to_owned(),
+        Format::NextAuthV4 => "`format = \"next-auth-v4\"` takes only `algorithm = \"A256GCM\"`, \
+                               what NextAuth.js v4 writes and reads; leave `algorithm` out"
+            .to_owned(),
+        Format::Iron => "`format = \"iron\"` has no `algorithm`: an iron seal is always \
+                         AES-256-CBC with HMAC-SHA-256; leave `algorithm` out"
+            .to_owned(),
+    };
+    errors.push(syn::Error::new(algorithm.span, message));
+}
+
+/// An iron seal carries the session and its expiry, nothing else: there is nowhere to put
+/// an issuer, an audience or the sign-in time a lifetime cap needs, and iron-session would
+/// hand such claims to the app as session data.
+fn iron_has_no_claims(attrs: &Attrs, errors: &mut Errors) {
+    if attrs.format() != Format::Iron {
+        return;
+    }
+    let spans = [
+        ("issuer", attrs.issuer.as_ref().map(|v| v.span)),
+        ("audience", attrs.audience.as_ref().map(|v| v.span)),
+        ("max_lifetime", attrs.max_lifetime.as_ref().map(|v| v.span)),
+    ];
+    for (key, span) in spans {
+        if let Some(span) = span {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`{key}` cannot be used with `format = \"iron\"`: an iron seal carries the \
+                     session and its expiry only"
+                ),
+            ));
+        }
     }
 }

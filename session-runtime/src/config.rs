@@ -12,6 +12,10 @@ pub enum Algorithm {
     Hs512,
     /// JWE with `alg: dir` and `enc: A256GCM`: encrypted and authenticated.
     A256Gcm,
+    /// JWE with `alg: dir` and `enc: A256CBC-HS512` (AES-256-CBC, then HMAC-SHA-512
+    /// truncated to 256 bits, RFC 7518 section 5.2.5): what Auth.js writes. Only with
+    /// [`Format::AuthJs`].
+    A256CbcHs512,
 }
 
 impl Algorithm {
@@ -22,6 +26,51 @@ impl Algorithm {
             Algorithm::Hs384 => "HS384",
             Algorithm::Hs512 => "HS512",
             Algorithm::A256Gcm => "A256GCM",
+            Algorithm::A256CbcHs512 => "A256CBC-HS512",
+        }
+    }
+
+    /// Whether the token is encrypted (a JWE), so that its claims are secret.
+    pub const fn is_encrypted(self) -> bool {
+        matches!(self, Algorithm::A256Gcm | Algorithm::A256CbcHs512)
+    }
+}
+
+/// Whose cookie format a session type reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// sessionkit's own tokens: a JWS or JWE as jose reads and writes them.
+    Jose,
+    /// Auth.js v5 (`@auth/core`) session tokens: a JWE (`dir`, `A256CBC-HS512`) under a key
+    /// derived from `AUTH_SECRET` and the cookie name.
+    AuthJs,
+    /// NextAuth.js v4 session tokens: a JWE (`dir`, `A256GCM`) under a key derived from
+    /// `NEXTAUTH_SECRET`.
+    NextAuthV4,
+    /// iron-session cookies: an `@hapi/iron` `Fe26.2` seal (AES-256-CBC and HMAC-SHA-256
+    /// under PBKDF2 keys of a password).
+    Iron,
+}
+
+impl Format {
+    /// The name `#[session(format = "...")]` takes.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Jose => "jose",
+            Format::AuthJs => "authjs",
+            Format::NextAuthV4 => "next-auth-v4",
+            Format::Iron => "iron",
+        }
+    }
+
+    /// The most characters of a token one cookie carries before a chunked type splits it:
+    /// Auth.js's 4096 bytes less its estimate of an empty cookie's attributes (160 bytes;
+    /// NextAuth.js v4 estimates 163). Other formats split as Auth.js does.
+    pub const fn chunk_size(self) -> usize {
+        match self {
+            Format::NextAuthV4 => 4096 - 163,
+            _ => 4096 - 160,
         }
     }
 }
@@ -79,6 +128,10 @@ pub struct SessionConfig {
     /// of a key derived from the secret and the cookie name. Such tokens are exchanged with
     /// a Next.js app byte for byte, but are not bound to this session type.
     pub jose_compatible: bool,
+    /// Whose token format the cookie holds.
+    pub format: Format,
+    /// Whether a token too large for one cookie is split into `<cookie>.0`, `<cookie>.1`, ...
+    pub chunked: bool,
 }
 
 impl SessionConfig {
@@ -99,6 +152,8 @@ impl SessionConfig {
         renew_within_seconds: None,
         max_lifetime_seconds: None,
         jose_compatible: false,
+        format: Format::Jose,
+        chunked: false,
     };
 
     /// Sets the cookie name.
@@ -173,10 +228,45 @@ impl SessionConfig {
         self
     }
 
+    /// Sets the token format.
+    pub const fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sets `chunked`: large tokens are split over several cookies.
+    pub const fn with_chunked(mut self, chunked: bool) -> Self {
+        self.chunked = chunked;
+        self
+    }
+
     /// Sets `jose_compatible`: raw-secret HMAC keys for signed types.
     pub const fn with_jose_compatible(mut self, jose_compatible: bool) -> Self {
         self.jose_compatible = jose_compatible;
         self
+    }
+
+    /// The policy a database ticket is sealed under. Tickets are sessionkit's own JWE
+    /// whatever the format (no other stack reads them, and a format's own tokens are
+    /// stateless sessions), and they are small enough for one cookie.
+    pub(crate) const fn for_tickets(mut self) -> Self {
+        if !matches!(self.format, Format::Jose) {
+            self.format = Format::Jose;
+            self.algorithm = Algorithm::A256Gcm;
+        }
+        self.chunked = false;
+        self
+    }
+
+    /// The cookie's `Max-Age` for a token that lives `lifetime` seconds. iron-session sets it
+    /// 60 seconds short of the seal's lifetime, so that the browser drops the cookie before
+    /// the seal's own expiry (with its 60 s of allowed skew) would refuse it.
+    pub(crate) fn cookie_max_age(&self, lifetime: i64) -> time::Duration {
+        let lifetime = match self.format {
+            Format::Iron if lifetime > 60 => lifetime - 60,
+            _ => lifetime,
+        };
+        time::Duration::seconds(lifetime)
     }
 
     /// The lifetime as a [`time::Duration`].

@@ -1,9 +1,11 @@
 //! Building the session's `Set-Cookie` cookies and finding it in a `Cookie:` header.
 
+use std::borrow::Cow;
+
 use cookie::{Cookie, Expiration};
 use time::OffsetDateTime;
 
-use crate::config::{SameSite, SessionConfig};
+use crate::config::{Format, SameSite, SessionConfig};
 use crate::error::Error;
 
 /// Browsers store at most 4096 bytes of name plus value per cookie and silently drop a
@@ -62,6 +64,227 @@ fn base(config: &SessionConfig, value: String) -> Cookie<'static> {
 }
 
 /// The cookie's `Set-Cookie` text with its value (a bearer token) left out, for `Debug`.
+/// The most chunks a chunked session is split into, and read from: iron-session reads at
+/// most 4; for the other formats 8 (some 31 KB, already more than many proxies let through
+/// in one request's headers).
+pub const fn max_chunks(format: Format) -> usize {
+    match format {
+        Format::Iron => 4,
+        _ => 8,
+    }
+}
+
+/// The longest token a session type hands out or reads: one cookie's worth (name and value
+/// within [`MAX_COOKIE_SIZE`]), or all of its chunks' for a chunked type.
+pub(crate) fn max_token_len(config: &SessionConfig) -> usize {
+    match config.chunked {
+        true => max_chunks(config.format) * config.format.chunk_size(),
+        false => MAX_COOKIE_SIZE - config.cookie_name.len().min(MAX_COOKIE_SIZE),
+    }
+}
+
+/// A token's size against its limit, as `Error::TooLarge` reports them: the cookie's name
+/// and value against [`MAX_COOKIE_SIZE`], or for a chunked type the token against all of
+/// its chunks.
+pub(crate) fn token_size(config: &SessionConfig, token: &str) -> (usize, usize) {
+    match config.chunked {
+        true => (token.len(), max_token_len(config)),
+        false => (config.cookie_name.len() + token.len(), MAX_COOKIE_SIZE),
+    }
+}
+
+/// The session cookies a request carried: the whole cookie, and the indices of chunks.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Carried {
+    whole: bool,
+    chunks: Vec<usize>,
+}
+
+impl Carried {
+    /// What a `Cookie:` header carries of the session cookie `name` and its chunks.
+    pub(crate) fn of(header: &str, name: &str) -> Carried {
+        let mut carried = Carried::default();
+        for (key, _) in pairs(header) {
+            if key == name {
+                carried.whole = true;
+            } else if let Some(index) = chunk_index(key, name) {
+                carried.chunks.push(index);
+            }
+        }
+        carried
+    }
+
+    /// Nothing: for a cookie made without a request at hand.
+    pub(crate) const fn none() -> Carried {
+        Carried {
+            whole: false,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// The names of the carried cookies, for a removal of all of them.
+    fn names<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+        self.whole.then_some(Cow::Borrowed(name)).into_iter().chain(
+            self.chunks
+                .iter()
+                .map(move |index| Cow::Owned(chunk_name(name, *index))),
+        )
+    }
+}
+
+fn chunk_name(name: &str, index: usize) -> String {
+    format!("{name}.{index}")
+}
+
+/// The index of a chunk named `<name>.<index>`: decimal digits without a leading zero, as
+/// the writers name them.
+fn chunk_index(key: &str, name: &str) -> Option<usize> {
+    let digits = key.strip_prefix(name)?.strip_prefix('.')?;
+    let canonical = !digits.is_empty()
+        && digits.len() <= 3
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    canonical.then(|| digits.parse().ok()).flatten()
+}
+
+/// Each `name=value` pair of a `Cookie:` header, trimmed of optional whitespace.
+fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    let is_ows = |ch: char| ch == ' ' || ch == '\t';
+    header.split(';').filter_map(move |pair| {
+        let (key, value) = pair.split_once('=')?;
+        Some((key.trim_matches(is_ows), value.trim_matches(is_ows)))
+    })
+}
+
+/// The session's token in a `Cookie:` header: its cookie, or for a chunked type with no
+/// whole cookie, its chunks joined in index order. A gap in the indices, a repeated index or
+/// more chunks than the type ever writes is refused: the token would not open anyway, and
+/// the refusal says why.
+pub(crate) fn read_session_value<'h>(
+    header: &'h str,
+    config: &SessionConfig,
+) -> Result<Cow<'h, str>, Error> {
+    match find_session_cookie(header, config.cookie_name) {
+        Err(Error::Missing) if config.chunked => join_chunks(header, config),
+        found => found.map(Cow::Borrowed),
+    }
+}
+
+fn join_chunks<'h>(header: &'h str, config: &SessionConfig) -> Result<Cow<'h, str>, Error> {
+    let name = config.cookie_name;
+    let mut chunks: Vec<(usize, &str)> = pairs(header)
+        .filter_map(|(key, value)| Some((chunk_index(key, name)?, value)))
+        .collect();
+    if chunks.is_empty() {
+        return Err(Error::Missing);
+    }
+    let limit = max_chunks(config.format);
+    if chunks.len() > limit {
+        let size = chunks.iter().map(|(_, value)| value.len()).sum();
+        return Err(Error::TooLarge {
+            size,
+            limit: max_token_len(config),
+        });
+    }
+    chunks.sort_by_key(|(index, _)| *index);
+    for pair in chunks.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let count = chunks
+                .iter()
+                .filter(|(index, _)| *index == pair[0].0)
+                .count();
+            return Err(Error::DuplicateCookie { count });
+        }
+    }
+    if chunks
+        .iter()
+        .enumerate()
+        .any(|(at, (index, _))| at != *index)
+    {
+        return Err(Error::Malformed("the session's cookie chunks have a gap"));
+    }
+    let mut joined = String::with_capacity(chunks.iter().map(|(_, value)| value.len()).sum());
+    for (_, value) in chunks {
+        joined.push_str(value);
+    }
+    Ok(Cow::Owned(joined))
+}
+
+/// The `Set-Cookie` cookies for a token: one cookie when it fits (for a chunked type, when it
+/// is at most the format's chunk size, as Auth.js decides), else its chunks in order, each
+/// with every attribute, and the whole cookie's removal. Cookies `carried` by the request
+/// that the new ones do not replace are removed, so that no stale chunk is joined to the
+/// new token.
+pub(crate) fn session_cookies(
+    config: &SessionConfig,
+    token: String,
+    expires_at: OffsetDateTime,
+    max_age: time::Duration,
+    carried: &Carried,
+) -> Result<Vec<Cookie<'static>>, Error> {
+    let chunk = config.format.chunk_size();
+    let mut cookies = Vec::new();
+    let mut written = Carried::none();
+    if !config.chunked || token.len() <= chunk {
+        cookies.push(session_cookie(config, token, expires_at, max_age)?);
+        written.whole = true;
+    } else {
+        // The token is ASCII (base64url and the formats' separators), so any byte offset is
+        // a character boundary.
+        for (index, part) in token.as_bytes().chunks(chunk).enumerate() {
+            let value = String::from_utf8_lossy(part).into_owned();
+            let mut cookie = base(config, value);
+            cookie.set_name(chunk_name(config.cookie_name, index));
+            cookie.set_expires(expires_at);
+            cookie.set_max_age(max_age);
+            cookies.push(cookie);
+            written.chunks.push(index);
+        }
+        // Whoever reads the whole cookie first (this crate, iron-session) would otherwise
+        // keep reading an older, smaller session.
+        cookies.push(removal_cookie(config));
+    }
+    cookies.extend(stale(config, carried, |name| {
+        written.names(config.cookie_name).any(|set| set == name)
+    }));
+    Ok(cookies)
+}
+
+/// Removals of every session cookie `carried` that `replaced` says no new cookie sets.
+pub(crate) fn stale<'a>(
+    config: &'a SessionConfig,
+    carried: &'a Carried,
+    replaced: impl Fn(&str) -> bool + 'a,
+) -> impl Iterator<Item = Cookie<'static>> + 'a {
+    carried
+        .names(config.cookie_name)
+        .filter(move |name| !replaced(name))
+        .map(move |name| removal_named(config, name.into_owned()))
+}
+
+/// Removals of the session cookie and of every chunk the request carried.
+pub fn removal_cookies(config: &SessionConfig, carried: &Carried) -> Vec<Cookie<'static>> {
+    let mut cookies = vec![removal_cookie(config)];
+    cookies.extend(
+        carried
+            .chunks
+            .iter()
+            .map(|index| removal_named(config, chunk_name(config.cookie_name, *index))),
+    );
+    cookies
+}
+
+fn removal_named(config: &SessionConfig, name: String) -> Cookie<'static> {
+    let mut cookie = removal_cookie(config);
+    cookie.set_name(name);
+    cookie
+}
+
+/// Whether a `Set-Cookie` of this name sets the session of `name`: its cookie or a chunk.
+pub(crate) fn is_session_name(set: &str, name: &str) -> bool {
+    set == name || chunk_index(set, name).is_some()
+}
+
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) fn redacted(cookie: &Cookie<'_>) -> String {
     let mut shown = cookie.clone().into_owned();

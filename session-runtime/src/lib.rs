@@ -31,8 +31,8 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
-pub use crate::config::{Algorithm, SameSite, SessionConfig};
-pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie};
+pub use crate::config::{Algorithm, Format, SameSite, SessionConfig};
+pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie, max_chunks};
 pub use crate::error::{EnvProblem, Error};
 pub use crate::guard::route;
 pub use crate::keys::{

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::config::SessionConfig;
-use crate::cookies::removal_cookie;
+use crate::cookies::{Carried, removal_cookie};
 use crate::error::Error;
 use crate::keys::{Keys, Purpose};
 use crate::token::Verified;
@@ -62,9 +62,75 @@ pub trait Session: Serialize + DeserializeOwned {
         token::seal_cookie(&Self::CONFIG, Purpose::Session, keys, self, times)
     }
 
+    /// Every `Set-Cookie` cookie of this session: one cookie, or for a `chunked` type whose
+    /// token passes the format's chunk size (3936 characters; 3933 for NextAuth.js v4),
+    /// its chunks `<cookie>.0`, `<cookie>.1`, ... and the removal of the whole cookie. Without
+    /// `chunked`, a token too large for one cookie is [`Error::TooLarge`].
+    ///
+    /// A request may still carry chunks of an older, larger session; use
+    /// [`Session::cookies_replacing`] (or the route guard, which does it for any response
+    /// that sets the session) to remove them as well.
+    fn cookies(&self, keys: &Keys) -> Result<Vec<Cookie<'static>>, Error> {
+        self.cookies_at(keys, OffsetDateTime::now_utc())
+    }
+
+    /// [`Session::cookies`] as of `now`.
+    fn cookies_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<Vec<Cookie<'static>>, Error> {
+        let times = Times::signed_in(&Self::CONFIG, now)?;
+        token::seal_cookies(
+            &Self::CONFIG,
+            Purpose::Session,
+            keys,
+            self,
+            times,
+            &Carried::none(),
+        )
+    }
+
+    /// [`Session::cookies`], plus the removal of every session cookie (chunk or whole) that
+    /// the request's `Cookie:` header carried and the new cookies do not replace: a session
+    /// that shrinks leaves no chunk behind to be joined to it.
+    fn cookies_replacing(
+        &self,
+        keys: &Keys,
+        request_cookie_header: &str,
+    ) -> Result<Vec<Cookie<'static>>, Error> {
+        let times = Times::signed_in(&Self::CONFIG, OffsetDateTime::now_utc())?;
+        let carried = Carried::of(request_cookie_header, Self::CONFIG.cookie_name);
+        token::seal_cookies(&Self::CONFIG, Purpose::Session, keys, self, times, &carried)
+    }
+
+    /// [`Session::refresh`] as every `Set-Cookie` cookie: chunks for a large token of a
+    /// `chunked` type, and the removal of what the request carried and they do not replace.
+    fn refresh_cookies_at(
+        session: &Verified<Self>,
+        keys: &Keys,
+        request_cookie_header: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Cookie<'static>>, Error> {
+        let times = Times::renewed(&Self::CONFIG, session.authenticated_at(), now)?;
+        let carried = Carried::of(request_cookie_header, Self::CONFIG.cookie_name);
+        token::seal_cookies(
+            &Self::CONFIG,
+            Purpose::Session,
+            keys,
+            &**session,
+            times,
+            &carried,
+        )
+    }
+
+    /// The cookies that log out: the session cookie's removal, and for every chunk the
+    /// request's `Cookie:` header carried, that chunk's.
+    fn removal_cookies(request_cookie_header: &str) -> Vec<Cookie<'static>> {
+        let carried = Carried::of(request_cookie_header, Self::CONFIG.cookie_name);
+        crate::cookies::removal_cookies(&Self::CONFIG, &carried)
+    }
+
     /// Finds the session cookie in a `Cookie:` request header and verifies it. See
     /// [`crate::find_session_cookie`] for how missing, duplicate, quoted and oversized cookies
-    /// are treated.
+    /// are treated. For a `chunked` type with no whole cookie, the chunks `<cookie>.0`,
+    /// `<cookie>.1`, ... are joined in index order; a gap or a repeated index is refused.
     fn from_cookie_header(header: &str, keys: &Keys) -> Result<Verified<Self>, Error> {
         Self::from_cookie_header_at(header, keys, OffsetDateTime::now_utc())
     }

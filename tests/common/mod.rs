@@ -189,3 +189,60 @@ pub fn seal_jwe(claims: &serde_json::Value, key: &[u8]) -> String {
     let (ciphertext, tag) = sealed.split_at(sealed.len() - 16);
     format!("{header}..{}.{}.{}", b64(&iv), b64(ciphertext), b64(tag))
 }
+
+/// Auth.js's default session claims, as `@auth/core` writes them into its session token.
+/// `notes` is only there to make a session large enough to be chunked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(format = "authjs", cookie = "authjs.session-token", chunked)]
+pub struct AuthJsSession {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub picture: Option<String>,
+    pub sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The same claims in NextAuth.js v4's session token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(format = "next-auth-v4", cookie = "next-auth.session-token", chunked)]
+pub struct NextAuthSession {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub picture: Option<String>,
+    pub sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// An iron-session cookie's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[serde(rename_all = "camelCase")]
+#[session(format = "iron", cookie = "iron-session", chunked)]
+pub struct IronSession {
+    pub user_id: String,
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// Ada, as Auth.js's default claims describe her.
+pub fn ada() -> AuthJsSession {
+    AuthJsSession {
+        name: Some("Ada Lovelace".into()),
+        email: Some("ada@example.com".into()),
+        picture: Some("https://example.com/ada.png".into()),
+        sub: Some("user-1815".into()),
+        notes: None,
+    }
+}
+
+/// A `Cookie:` header of `name=value` pairs.
+pub fn cookie_header<'a>(cookies: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    cookies
+        .into_iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

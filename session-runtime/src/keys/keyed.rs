@@ -3,8 +3,11 @@
 //! this module only chooses which crate's type a key becomes, and keeps the keyed states so
 //! that a token operation never re-derives or re-keys.
 
+use aes::Aes256;
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
 use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha384, Sha512};
 
@@ -12,6 +15,10 @@ use crate::config::Algorithm;
 
 /// The length of an A256GCM IV: 96 bits, the only length JWE's `A256GCM` uses.
 pub(crate) const IV_LEN: usize = 12;
+/// The IV of AES-CBC: one block.
+pub(crate) const CBC_IV_LEN: usize = 16;
+/// A256CBC-HS512's tag: the first half of the HMAC-SHA-512 output (RFC 7518 5.2.5).
+pub(crate) const CBC_TAG_LEN: usize = 32;
 /// The length of an A256GCM tag: 128 bits.
 pub(crate) const TAG_LEN: usize = 16;
 /// The longest HMAC output, HS512's.
@@ -25,6 +32,11 @@ pub(crate) enum Keyed {
     Hs256(Hmac<Sha256>),
     Hs384(Hmac<Sha384>),
     Hs512(Hmac<Sha512>),
+    /// A256CBC-HS512: the second half of the 64-byte key encrypts, the first half MACs.
+    CbcHs512 {
+        mac: Hmac<Sha512>,
+        cipher: Box<Aes256>,
+    },
 }
 
 /// A MAC tag, as long as its algorithm's output.
@@ -46,7 +58,7 @@ pub(crate) const fn mac_len(algorithm: Algorithm) -> usize {
         Algorithm::Hs256 => 32,
         Algorithm::Hs384 => 48,
         Algorithm::Hs512 => 64,
-        Algorithm::A256Gcm => 0,
+        Algorithm::A256Gcm | Algorithm::A256CbcHs512 => 0,
     }
 }
 
@@ -64,6 +76,14 @@ impl Keyed {
             Algorithm::Hs256 => Keyed::Hs256(Hmac::new_from_slice(key).expect(LENGTH)),
             Algorithm::Hs384 => Keyed::Hs384(Hmac::new_from_slice(key).expect(LENGTH)),
             Algorithm::Hs512 => Keyed::Hs512(Hmac::new_from_slice(key).expect(LENGTH)),
+            Algorithm::A256CbcHs512 => {
+                // RFC 7518 5.2.2.1: MAC_KEY is the first 32 bytes, ENC_KEY the last 32.
+                let (mac, enc) = key.split_at(key.len() / 2);
+                Keyed::CbcHs512 {
+                    mac: Hmac::new_from_slice(mac).expect(LENGTH),
+                    cipher: Box::new(Aes256::new_from_slice(enc).expect(LENGTH)),
+                }
+            }
         }
     }
 
@@ -84,7 +104,7 @@ impl Keyed {
             Keyed::Hs256(mac) => Some(tag(mac, message)),
             Keyed::Hs384(mac) => Some(tag(mac, message)),
             Keyed::Hs512(mac) => Some(tag(mac, message)),
-            Keyed::Gcm(_) => None,
+            Keyed::Gcm(_) | Keyed::CbcHs512 { .. } => None,
         }
     }
 
@@ -100,7 +120,7 @@ impl Keyed {
             Keyed::Hs256(mac) => check(mac, message, tag),
             Keyed::Hs384(mac) => check(mac, message, tag),
             Keyed::Hs512(mac) => check(mac, message, tag),
-            Keyed::Gcm(_) => false,
+            Keyed::Gcm(_) | Keyed::CbcHs512 { .. } => false,
         }
     }
 
@@ -142,6 +162,67 @@ impl Keyed {
             )
             .is_ok()
     }
+
+    /// A256CBC-HS512 encryption (RFC 7518 5.2.2.1): the first `len` bytes of `buffer` are
+    /// padded (PKCS#7) and encrypted in place, and the tag covers the AAD, IV, ciphertext
+    /// and the AAD's length in bits. `buffer` has room for the padding: `len / 16 * 16 + 16`
+    /// bytes.
+    pub(crate) fn seal_cbc(
+        &self,
+        iv: [u8; CBC_IV_LEN],
+        aad: &[u8],
+        buffer: &mut [u8],
+        len: usize,
+    ) -> Option<[u8; CBC_TAG_LEN]> {
+        let Keyed::CbcHs512 { mac, cipher } = self else {
+            return None;
+        };
+        let encryptor = cbc::Encryptor::<Aes256>::inner_iv_init((**cipher).clone(), &iv.into());
+        let ciphertext = encryptor.encrypt_padded::<Pkcs7>(buffer, len).ok()?;
+        Some(cbc_tag(mac, aad, &iv, ciphertext))
+    }
+
+    /// A256CBC-HS512 decryption: the tag is checked (in constant time, by `hmac`) before
+    /// anything is decrypted; then `data` is decrypted in place. Returns the length of the
+    /// plaintext at its start, without the padding.
+    pub(crate) fn open_cbc(
+        &self,
+        iv: [u8; CBC_IV_LEN],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8],
+    ) -> Option<usize> {
+        let Keyed::CbcHs512 { mac, cipher } = self else {
+            return None;
+        };
+        let mut check = mac.clone();
+        cbc_mac_input(&mut check, aad, &iv, data);
+        if tag.len() != CBC_TAG_LEN || check.verify_truncated_left(tag).is_err() {
+            return None;
+        }
+        let decryptor = cbc::Decryptor::<Aes256>::inner_iv_init((**cipher).clone(), &iv.into());
+        decryptor
+            .decrypt_padded::<Pkcs7>(data)
+            .ok()
+            .map(|plain| plain.len())
+    }
+}
+
+fn cbc_mac_input(mac: &mut Hmac<Sha512>, aad: &[u8], iv: &[u8], ciphertext: &[u8]) {
+    mac.update(aad);
+    mac.update(iv);
+    mac.update(ciphertext);
+    // AL: the AAD's length in bits, as a 64-bit big-endian number.
+    mac.update(&((aad.len() as u64) * 8).to_be_bytes());
+}
+
+fn cbc_tag(mac: &Hmac<Sha512>, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> [u8; CBC_TAG_LEN] {
+    let mut mac = mac.clone();
+    cbc_mac_input(&mut mac, aad, iv, ciphertext);
+    let full = mac.finalize().into_bytes();
+    let mut tag = [0u8; CBC_TAG_LEN];
+    tag.copy_from_slice(&full[..CBC_TAG_LEN]);
+    tag
 }
 
 #[cfg(test)]

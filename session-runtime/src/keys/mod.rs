@@ -11,10 +11,10 @@ use zeroize::Zeroizing;
 
 mod keyed;
 
-pub(crate) use self::keyed::{IV_LEN, MAX_MAC_LEN, TAG_LEN, mac_len};
+pub(crate) use self::keyed::{CBC_IV_LEN, CBC_TAG_LEN, IV_LEN, MAX_MAC_LEN, TAG_LEN, mac_len};
 
-use self::keyed::Keyed;
-use crate::config::{Algorithm, SessionConfig};
+pub(crate) use self::keyed::Keyed;
+use crate::config::{Algorithm, Format, SessionConfig};
 use crate::error::{EnvProblem, Error};
 
 /// HKDF salt for the A256GCM content key. Changing it would orphan every issued cookie.
@@ -38,6 +38,7 @@ pub(crate) enum Purpose {
 /// and whether it uses the secret's raw bytes (`jose_compatible`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Binding<'a> {
+    pub format: Format,
     pub algorithm: Algorithm,
     pub purpose: Purpose,
     pub cookie_name: &'a str,
@@ -49,6 +50,7 @@ impl<'a> Binding<'a> {
     /// stateless tokens may opt out of derivation: a ticket is always bound.
     pub(crate) fn of(config: &'a SessionConfig, purpose: Purpose) -> Binding<'a> {
         Binding {
+            format: config.format,
             algorithm: config.algorithm,
             purpose,
             cookie_name: config.cookie_name,
@@ -60,6 +62,12 @@ impl<'a> Binding<'a> {
 
     /// The HKDF info: a fixed prefix naming the algorithm and purpose, then the cookie
     /// name. Cookie names are RFC 6265 tokens (no spaces), so no two bindings share one.
+    /// The same binding for a token whose header names another `enc` (Auth.js reads both
+    /// of its content encryptions).
+    pub(crate) fn with_algorithm(self, algorithm: Algorithm) -> Binding<'a> {
+        Binding { algorithm, ..self }
+    }
+
     fn info(&self) -> Vec<u8> {
         let purpose = match self.purpose {
             Purpose::Session => "",
@@ -127,6 +135,7 @@ fn derive_for(
     cookie_name: &str,
 ) -> Zeroizing<Vec<u8>> {
     let binding = Binding {
+        format: Format::Jose,
         algorithm,
         purpose,
         cookie_name,
@@ -137,30 +146,61 @@ fn derive_for(
 
 /// The key bytes of a derived binding: its algorithm's key length, from HKDF-SHA256.
 fn derive(secret: &[u8], binding: &Binding) -> Zeroizing<Vec<u8>> {
-    let (salt, length) = match binding.algorithm {
-        Algorithm::A256Gcm => (HKDF_SALT, 32),
-        Algorithm::Hs256 => (HKDF_SALT_SIGNED, 32),
-        Algorithm::Hs384 => (HKDF_SALT_SIGNED, 48),
-        Algorithm::Hs512 => (HKDF_SALT_SIGNED, 64),
+    let length = match binding.algorithm {
+        Algorithm::Hs256 | Algorithm::A256Gcm => 32,
+        Algorithm::Hs384 => 48,
+        Algorithm::Hs512 | Algorithm::A256CbcHs512 => 64,
+    };
+    // Auth.js and NextAuth.js v4 derive their keys as documented in their `jwt` modules:
+    // the salt is the cookie name (v5) or empty (v4), and the info names the library.
+    let (salt, info): (&[u8], Vec<u8>) = match binding.format {
+        Format::AuthJs => (
+            binding.cookie_name.as_bytes(),
+            format!("Auth.js Generated Encryption Key ({})", binding.cookie_name).into_bytes(),
+        ),
+        Format::NextAuthV4 => (b"", b"NextAuth.js Generated Encryption Key".to_vec()),
+        _ if binding.algorithm == Algorithm::A256Gcm => (HKDF_SALT, binding.info()),
+        _ => (HKDF_SALT_SIGNED, binding.info()),
     };
     let mut okm = Zeroizing::new(vec![0u8; length]);
     Hkdf::<Sha256>::new(Some(salt), secret)
-        .expand(&binding.info(), okm.as_mut())
+        .expand(&info, okm.as_mut())
         .expect("at most 64 bytes is a valid HKDF-SHA256 output length");
     okm
 }
 
+/// The JWK thumbprint (RFC 7638) of a symmetric key, as Auth.js puts it in the `kid`
+/// header: SHA-256 for a 32-byte key, SHA-512 for a 64-byte one, of
+/// `{"k":"<key, base64url>","kty":"oct"}`.
+fn thumbprint(key: &[u8]) -> Box<str> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use sha2::{Digest, Sha512};
+    let jwk = Zeroizing::new(format!(
+        "{{\"k\":\"{}\",\"kty\":\"oct\"}}",
+        Zeroizing::new(URL_SAFE_NO_PAD.encode(key)).as_str()
+    ));
+    let digest = match key.len() {
+        64 => URL_SAFE_NO_PAD.encode(Sha512::digest(jwk.as_bytes())),
+        _ => URL_SAFE_NO_PAD.encode(Sha256::digest(jwk.as_bytes())),
+    };
+    digest.into_boxed_str()
+}
+
 /// A cached binding: what it is for, and the ready key.
 struct Derived {
+    format: Format,
     algorithm: Algorithm,
     purpose: Purpose,
     cookie_name: Box<str>,
     keyed: Keyed,
+    /// The `kid` Auth.js gives tokens under this key.
+    thumbprint: Option<Box<str>>,
 }
 
 impl Derived {
     fn serves(&self, binding: &Binding) -> bool {
-        self.algorithm == binding.algorithm
+        self.format == binding.format
+            && self.algorithm == binding.algorithm
             && self.purpose == binding.purpose
             && &*self.cookie_name == binding.cookie_name
     }
@@ -202,18 +242,34 @@ impl KeyEntry {
     }
 
     /// Runs `operate` with the ready key of `binding`, derived on first use.
+    /// The secret as given: iron-session's password, which each seal stretches with its own
+    /// salts.
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+
     pub(crate) fn with_keyed<R>(&self, binding: &Binding, operate: impl FnOnce(&Keyed) -> R) -> R {
+        self.with_derived(binding, |keyed, _| operate(keyed))
+    }
+
+    /// [`KeyEntry::with_keyed`], also given the key's Auth.js `kid` (its thumbprint) where
+    /// the binding is Auth.js's.
+    pub(crate) fn with_derived<R>(
+        &self,
+        binding: &Binding,
+        operate: impl FnOnce(&Keyed, Option<&str>) -> R,
+    ) -> R {
         if binding.raw {
             let index = match binding.algorithm {
                 Algorithm::Hs384 => 1,
                 Algorithm::Hs512 => 2,
                 _ => 0,
             };
-            return operate(&self.raw[index]);
+            return operate(&self.raw[index], None);
         }
         let first = self.first.get_or_init(|| self.derived(binding));
         if first.serves(binding) {
-            return operate(&first.keyed);
+            return operate(&first.keyed, first.thumbprint.as_deref());
         }
         let cached = self
             .others
@@ -233,16 +289,18 @@ impl KeyEntry {
             cache.push(Arc::clone(&derived));
             derived
         });
-        operate(&derived.keyed)
+        operate(&derived.keyed, derived.thumbprint.as_deref())
     }
 
     fn derived(&self, binding: &Binding) -> Derived {
         let key = derive(&self.secret, binding);
         Derived {
+            format: binding.format,
             algorithm: binding.algorithm,
             purpose: binding.purpose,
             cookie_name: binding.cookie_name.into(),
             keyed: Keyed::new(binding.algorithm, &key),
+            thumbprint: (binding.format == Format::AuthJs).then(|| thumbprint(&key)),
         }
     }
 }
@@ -377,6 +435,14 @@ impl Keys {
     /// As jose does when it is handed a key, a `kid` is ignored unless keys have ids. When
     /// some do, a `kid` selects exactly the key with that id, and one that no key has is
     /// [`Error::UnknownKey`]. Without a `kid`, every key is a candidate, primary first.
+    /// Every key, the primary first, with its index.
+    pub(crate) fn all(&self) -> impl Iterator<Item = (usize, &KeyEntry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| (index, &**entry))
+    }
+
     pub(crate) fn candidates<'a>(
         &'a self,
         kid: Option<&'a str>,

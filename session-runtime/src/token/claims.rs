@@ -9,7 +9,7 @@ use zeroize::Zeroize;
 
 use super::payload::{self as split, Registered};
 use super::times::{AUTH_TIME, Lifetime, Times, timestamp};
-use crate::config::{Algorithm, SessionConfig};
+use crate::config::SessionConfig;
 use crate::error::Error;
 
 /// Serializes `payload` and appends the registered claims, in the order jose's `SignJWT`
@@ -19,6 +19,38 @@ pub(crate) fn encode<T: Serialize>(
     config: &SessionConfig,
     payload: &T,
     times: Times,
+) -> Result<Plaintext, Error> {
+    encode_with_id(config, payload, times, None)
+}
+
+/// The payload's JSON alone, in a buffer that is wiped: an iron seal's content, which holds
+/// no claims (the seal carries its own expiry).
+pub(crate) fn encode_bare<T: Serialize>(payload: &T) -> Result<Plaintext, Error> {
+    let mut json = Plaintext::secret_empty();
+    serde_json::to_writer(&mut json, payload)
+        .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
+    if json.bytes.first() != Some(&b'{') {
+        return Err(Error::Serialize(
+            "a session must serialize to a JSON object".into(),
+        ));
+    }
+    Ok(json)
+}
+
+/// Reads a payload from JSON that is the payload alone (an iron seal's).
+pub(crate) fn decode_bare<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(json).map_err(|_| match serde_json::from_slice::<Value>(json) {
+        Ok(Value::Object(_)) => Error::Payload(split::payload_error::<T>(json)),
+        _ => Error::Malformed("the session is not a JSON object"),
+    })
+}
+
+/// [`encode`], with a `jti` (a token id, which the Auth.js formats write) last.
+pub(crate) fn encode_with_id<T: Serialize>(
+    config: &SessionConfig,
+    payload: &T,
+    times: Times,
+    jti: Option<&str>,
 ) -> Result<Plaintext, Error> {
     let mut json = Plaintext::for_sealing(config);
     let serialized = if json.secret {
@@ -52,6 +84,10 @@ pub(crate) fn encode<T: Serialize>(
     serde_json::to_writer(&mut json, &times.iat).map_err(as_json)?;
     json.push_key("exp");
     serde_json::to_writer(&mut json, &times.exp).map_err(as_json)?;
+    if let Some(jti) = jti {
+        json.push_key("jti");
+        serde_json::to_writer(&mut json, jti).map_err(as_json)?;
+    }
     json.push(b"}");
     Ok(json)
 }
@@ -71,7 +107,7 @@ impl Plaintext {
     fn for_sealing(config: &SessionConfig) -> Plaintext {
         Plaintext {
             bytes: Vec::with_capacity(128),
-            secret: config.algorithm == Algorithm::A256Gcm,
+            secret: config.algorithm.is_encrypted(),
         }
     }
 
@@ -104,6 +140,30 @@ impl Plaintext {
     }
 
     /// Starts the next member of the open JSON object (which lacks its closing brace).
+    /// Appends `extra` zero bytes (room for a cipher's padding), wiping any buffer it outgrows.
+    pub(crate) fn extend_zeroed(&mut self, extra: usize) {
+        const ZEROS: [u8; 16] = [0; 16];
+        let mut left = extra;
+        while left > 0 {
+            let step = left.min(ZEROS.len());
+            self.push(&ZEROS[..step]);
+            left -= step;
+        }
+    }
+
+    /// Keeps the first `len` bytes, wiping the rest first when they are secret.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if self.secret && len < self.bytes.len() {
+            self.bytes[len..].zeroize();
+        }
+        self.bytes.truncate(len);
+    }
+
+    /// An empty buffer for secret JSON.
+    pub(crate) fn secret_empty() -> Plaintext {
+        Plaintext::secret(Vec::with_capacity(128))
+    }
+
     fn push_key(&mut self, key: &str) {
         if self.bytes.len() > 1 {
             self.push(b",");

@@ -8,8 +8,10 @@
 
 pub(crate) mod claims;
 mod compact;
+mod iron;
 pub(crate) mod jwe;
 pub(crate) mod jws;
+mod nextjs;
 mod payload;
 pub(crate) mod times;
 mod verified;
@@ -22,8 +24,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::config::{Algorithm, SessionConfig};
-use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie, session_cookie};
+use crate::config::{Algorithm, Format, SessionConfig};
+use crate::cookies::{self, Carried};
 use crate::error::Error;
 use crate::keys::{Binding, Keys, Purpose};
 use cookie::Cookie;
@@ -34,6 +36,15 @@ pub(crate) struct Sealed {
     pub expires_at: OffsetDateTime,
 }
 
+/// The policy a token of `purpose` is made and read under: a database ticket is always
+/// sessionkit's own JWE (see [`SessionConfig::for_tickets`]).
+fn policy(config: &SessionConfig, purpose: Purpose) -> SessionConfig {
+    match purpose {
+        Purpose::Session => *config,
+        Purpose::Ticket => config.for_tickets(),
+    }
+}
+
 /// Makes a token for `payload` with the primary key, carrying `times`.
 pub(crate) fn seal<T: Serialize>(
     config: &SessionConfig,
@@ -42,28 +53,54 @@ pub(crate) fn seal<T: Serialize>(
     payload: &T,
     times: Times,
 ) -> Result<Sealed, Error> {
+    let config = &policy(config, purpose);
     let expires_at = OffsetDateTime::from_unix_timestamp(times.exp)
         .map_err(|_| Error::Serialize("the expiry time is out of range".into()))?;
-    let json = claims::encode(config, payload, times)?;
     let key = keys.primary();
     let binding = Binding::of(config, purpose);
-    let token = match config.algorithm {
-        Algorithm::A256Gcm => jwe::seal(&binding, key, json)?,
-        _ => jws::seal(&binding, key, &json)?,
+    let token = match config.format {
+        Format::Jose => {
+            let json = claims::encode(config, payload, times)?;
+            match config.algorithm {
+                Algorithm::A256Gcm => jwe::seal(&binding, key, json)?,
+                _ => jws::seal(&binding, key, &json)?,
+            }
+        }
+        Format::AuthJs | Format::NextAuthV4 => {
+            let jti = nextjs::random_uuid()?;
+            let json = claims::encode_with_id(config, payload, times, Some(&jti))?;
+            nextjs::seal(&binding, key, json)?
+        }
+        Format::Iron => {
+            let json = claims::encode_bare(payload)?;
+            iron::seal(keys, json, times.exp.saturating_mul(1000))?
+        }
     };
     // What decrypt refuses, encrypt must not hand out.
-    let size = config.cookie_name.len() + token.len();
-    if size > MAX_COOKIE_SIZE {
-        return Err(Error::TooLarge {
-            size,
-            limit: MAX_COOKIE_SIZE,
-        });
+    let (size, limit) = cookies::token_size(config, &token);
+    if size > limit {
+        return Err(Error::TooLarge { size, limit });
     }
     Ok(Sealed { token, expires_at })
 }
 
-/// Makes a token and the `Set-Cookie` cookie that carries it, with `Max-Age` the time from
-/// `iat` to `exp`.
+/// Makes a token and the `Set-Cookie` cookies that carry it (one, or its chunks for a
+/// chunked type), with `Max-Age` the time from `iat` to `exp` (less iron-session's minute for
+/// its format). `carried` is what the request held, whose leftover chunks are removed.
+pub(crate) fn seal_cookies<T: Serialize>(
+    config: &SessionConfig,
+    purpose: Purpose,
+    keys: &Keys,
+    payload: &T,
+    times: Times,
+    carried: &Carried,
+) -> Result<Vec<Cookie<'static>>, Error> {
+    let sealed = seal(config, purpose, keys, payload, times)?;
+    let max_age = config.cookie_max_age(times.exp.saturating_sub(times.iat));
+    cookies::session_cookies(config, sealed.token, sealed.expires_at, max_age, carried)
+}
+
+/// [`seal_cookies`] for a type whose token fits one cookie: that cookie, or `TooLarge`.
 pub(crate) fn seal_cookie<T: Serialize>(
     config: &SessionConfig,
     purpose: Purpose,
@@ -71,9 +108,10 @@ pub(crate) fn seal_cookie<T: Serialize>(
     payload: &T,
     times: Times,
 ) -> Result<Cookie<'static>, Error> {
+    let config = &policy(config, purpose);
     let sealed = seal(config, purpose, keys, payload, times)?;
-    let max_age = time::Duration::seconds(times.exp.saturating_sub(times.iat));
-    session_cookie(config, sealed.token, sealed.expires_at, max_age)
+    let max_age = config.cookie_max_age(times.exp.saturating_sub(times.iat));
+    cookies::session_cookie(config, sealed.token, sealed.expires_at, max_age)
 }
 
 /// Verifies `token` (algorithm, key, integrity, expiry) and deserializes the payload. Every
@@ -107,20 +145,26 @@ fn open_unlogged<T: DeserializeOwned>(
     token: &str,
     now: OffsetDateTime,
 ) -> Result<Verified<T>, Error> {
+    let config = &policy(config, purpose);
     if token.is_empty() {
         return Err(Error::Missing);
     }
     // Bounded before any decoding, so an oversized value costs nothing.
-    if token.len() > MAX_COOKIE_SIZE {
+    let limit = cookies::max_token_len(config);
+    if token.len() > limit {
         return Err(Error::TooLarge {
             size: token.len(),
-            limit: MAX_COOKIE_SIZE,
+            limit,
         });
     }
     let binding = Binding::of(config, purpose);
-    let (json, key_index) = match config.algorithm {
-        Algorithm::A256Gcm => jwe::open(&binding, keys, token)?,
-        _ => jws::open(&binding, keys, token)?,
+    let (json, key_index) = match config.format {
+        Format::Jose => match config.algorithm {
+            Algorithm::A256Gcm => jwe::open(&binding, keys, token)?,
+            _ => jws::open(&binding, keys, token)?,
+        },
+        Format::AuthJs | Format::NextAuthV4 => nextjs::open(&binding, keys, token)?,
+        Format::Iron => return open_iron(config, keys, token, now),
     };
     // serde_json does not look inside the strings it skips, so the whole claims set is
     // checked here: RFC 7519 requires UTF-8 JSON, and jose's decoder is fatal on anything else.
@@ -136,7 +180,31 @@ fn open_unlogged<T: DeserializeOwned>(
     Ok(Verified::new(value, lifetime, key_index))
 }
 
-/// Finds the session cookie of `config` in a `Cookie:` request header and opens it.
+/// An iron seal: the expiry is the seal's own, and the JSON is the session alone.
+fn open_iron<T: DeserializeOwned>(
+    config: &SessionConfig,
+    keys: &Keys,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Verified<T>, Error> {
+    let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+    let leeway_ms = config.leeway().whole_milliseconds();
+    let leeway_ms = i64::try_from(leeway_ms).unwrap_or(i64::MAX);
+    let opened = iron::open(keys, token, now_ms, leeway_ms)?;
+    if std::str::from_utf8(&opened.json).is_err() {
+        return Err(Error::Malformed("the session is not UTF-8"));
+    }
+    let value = claims::decode_bare(&opened.json)?;
+    let lifetime = times::Lifetime {
+        issued_at: None,
+        expires_at: timestamp(opened.expires_ms.div_euclid(1000)),
+        authenticated_at: None,
+    };
+    Ok(Verified::new(value, lifetime, opened.key_index))
+}
+
+/// Finds the session cookie of `config` in a `Cookie:` request header (its chunks, joined,
+/// for a chunked type) and opens it.
 pub(crate) fn open_cookie<T: DeserializeOwned>(
     config: &SessionConfig,
     purpose: Purpose,
@@ -144,9 +212,10 @@ pub(crate) fn open_cookie<T: DeserializeOwned>(
     cookie_header: &str,
     now: OffsetDateTime,
 ) -> Result<Verified<T>, Error> {
-    let token = find_session_cookie(cookie_header, config.cookie_name)
+    let config = &policy(config, purpose);
+    let token = cookies::read_session_value(cookie_header, config)
         .inspect_err(|err| rejected(config, purpose, err))?;
-    open(config, purpose, keys, token, now)
+    open(config, purpose, keys, &token, now)
 }
 
 #[cfg(test)]
