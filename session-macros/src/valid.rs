@@ -241,13 +241,12 @@ fn jose_compatible_is_signed(attrs: &Attrs, errors: &mut Errors) {
 /// `jose_compatible` chooses how jose's HMAC key is made; the other formats have their own
 /// key derivations, which the flag would contradict.
 fn jose_compatible_is_jose(attrs: &Attrs, errors: &mut Errors) {
-    let (Some(flag), Some(format)) = (
-        attrs.jose_compatible.as_ref().filter(|flag| flag.value),
-        attrs.format.as_ref().filter(|f| f.value != Format::Jose),
-    ) else {
+    let Some(flag) = attrs.jose_compatible.as_ref().filter(|flag| flag.value) else {
         return;
     };
-    let _ = format;
+    if attrs.format() == Format::Jose {
+        return;
+    }
     errors.push(syn::Error::new(
         flag.span,
         format!(

@@ -101,9 +101,14 @@ pub struct Carried {
 }
 
 impl Carried {
-    /// What a `Cookie:` header carries of the session cookie `name` and its chunks.
-    pub(crate) fn of(header: &str, name: &str) -> Carried {
+    /// What a `Cookie:` header carries of a chunked session's cookie and its chunks;
+    /// nothing for a type that is not chunked, whose name with a `.0` may be another cookie.
+    pub(crate) fn of(header: &str, config: &SessionConfig) -> Carried {
+        let name = config.cookie_name;
         let mut carried = Carried::default();
+        if !config.chunked {
+            return carried;
+        }
         for (key, _) in pairs(header) {
             if key == name {
                 carried.whole = true;

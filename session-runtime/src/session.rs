@@ -96,7 +96,7 @@ pub trait Session: Serialize + DeserializeOwned {
         request_cookie_header: &str,
     ) -> Result<Vec<Cookie<'static>>, Error> {
         let times = Times::signed_in(&Self::CONFIG, OffsetDateTime::now_utc())?;
-        let carried = Carried::of(request_cookie_header, Self::CONFIG.cookie_name);
+        let carried = Carried::of(request_cookie_header, &Self::CONFIG);
         token::seal_cookies(&Self::CONFIG, Purpose::Session, keys, self, times, &carried)
     }
 
@@ -109,7 +109,7 @@ pub trait Session: Serialize + DeserializeOwned {
         now: OffsetDateTime,
     ) -> Result<Vec<Cookie<'static>>, Error> {
         let times = Times::renewed(&Self::CONFIG, session.authenticated_at(), now)?;
-        let carried = Carried::of(request_cookie_header, Self::CONFIG.cookie_name);
+        let carried = Carried::of(request_cookie_header, &Self::CONFIG);
         token::seal_cookies(
             &Self::CONFIG,
             Purpose::Session,
@@ -123,7 +123,7 @@ pub trait Session: Serialize + DeserializeOwned {
     /// The cookies that log out: the session cookie's removal, and for every chunk the
     /// request's `Cookie:` header carried, that chunk's.
     fn removal_cookies(request_cookie_header: &str) -> Vec<Cookie<'static>> {
-        let carried = Carried::of(request_cookie_header, Self::CONFIG.cookie_name);
+        let carried = Carried::of(request_cookie_header, &Self::CONFIG);
         crate::cookies::removal_cookies(&Self::CONFIG, &carried)
     }
 

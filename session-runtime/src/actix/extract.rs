@@ -30,13 +30,13 @@ use crate::token::Verified;
 /// configured response is sent instead of the `401`.
 pub struct Unauthorized {
     store_failed: bool,
-    clear: Option<Cookie<'static>>,
+    clear: Vec<Cookie<'static>>,
     configured: Option<Arc<RejectWith<Rejection>>>,
 }
 
 impl Unauthorized {
     fn of<T: Session>(err: Error, request: &HttpRequest) -> Unauthorized {
-        let refusal = Refusal::of::<T>(&err);
+        let refusal = Refusal::of::<T>(&err, &super::request::cookie_header(request.headers()));
         Unauthorized {
             store_failed: refusal.store_failed,
             clear: refusal.clear,
@@ -95,14 +95,12 @@ impl ResponseError for Unauthorized {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = extractor_refusal(self.store_failed, self.configured.as_deref());
-        match &self.clear {
-            Some(clear) => add_cookie(&mut response, clear),
-            None => {
-                response
-                    .headers_mut()
-                    .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
+        for clear in &self.clear {
+            add_cookie(&mut response, clear);
         }
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }

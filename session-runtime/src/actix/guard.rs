@@ -107,8 +107,8 @@ where
 {
     let mut pass = match frozen.config.answer(verdict) {
         Ok(pass) => pass,
-        Err((mut response, cookie)) => {
-            if let Some(cookie) = &cookie {
+        Err((mut response, cookies)) => {
+            for cookie in &cookies {
                 add_cookie(&mut response, cookie);
             }
             let response = request
@@ -133,16 +133,14 @@ where
             .filter_map(|value| set_cookie_name(value.as_bytes()))
             .map(str::to_owned)
             .collect();
-        let cookie = frozen
+        let cookies = frozen
             .config
             .gate
-            .cookie_for(pass, handler_cookies.iter().map(String::as_str));
-        let headers = response.headers_mut();
-        if let Some(value) =
-            cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok())
-        {
-            headers.append(SET_COOKIE, value);
+            .cookies_for(pass, handler_cookies.iter().map(String::as_str));
+        for cookie in &cookies {
+            add_cookie(response.response_mut(), cookie);
         }
+        let headers = response.headers_mut();
         if decide::no_store(Some(access), headers.contains_key(SET_COOKIE)) {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }

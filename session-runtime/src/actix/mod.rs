@@ -21,4 +21,4 @@ mod response;
 
 pub use self::extract::{Sessions, Unauthorized};
 pub use self::guard::{Rejection, SessionGuard, SessionGuardMiddleware};
-pub use self::response::{SetSession, WithSession};
+pub use self::response::{SetSession, SetSessionCookies, WithSession};

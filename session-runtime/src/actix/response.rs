@@ -11,19 +11,41 @@ use cookie::Cookie;
 #[derive(Clone)]
 pub struct SetSession(pub Cookie<'static>);
 
-/// A handler's response with the session cookie added: see [`SetSession::with`].
+/// Every `Set-Cookie` of a session: what [`Session::cookies`](crate::Session::cookies) gives
+/// a `chunked` type (its chunks, or one cookie, with the removals that go with them), as
+/// `SetSessionCookies(cookies).with(responder)` or on its own.
+#[derive(Clone)]
+pub struct SetSessionCookies(pub Vec<Cookie<'static>>);
+
+/// A handler's response with the session cookies added: see [`SetSession::with`].
 pub struct WithSession<R> {
-    cookie: Cookie<'static>,
+    cookies: Vec<Cookie<'static>>,
     inner: R,
 }
 
 impl SetSession {
     /// `inner`'s response, with the session cookie.
     pub fn with<R: Responder>(self, inner: R) -> WithSession<R> {
+        SetSessionCookies(vec![self.0]).with(inner)
+    }
+}
+
+impl SetSessionCookies {
+    /// `inner`'s response, with the session cookies.
+    pub fn with<R: Responder>(self, inner: R) -> WithSession<R> {
         WithSession {
-            cookie: self.0,
+            cookies: self.0,
             inner,
         }
+    }
+}
+
+/// The cookies' names and attributes, with their values left out.
+impl std::fmt::Debug for SetSessionCookies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(crate::cookies::redacted))
+            .finish()
     }
 }
 
@@ -48,10 +70,16 @@ pub(crate) fn add_cookie(response: &mut HttpResponse<impl Sized>, cookie: &Cooki
 impl Responder for SetSession {
     type Body = BoxBody;
 
-    fn respond_to(self, _: &HttpRequest) -> HttpResponse<BoxBody> {
-        let mut response = HttpResponse::Ok().finish();
-        add_cookie(&mut response, &self.0);
-        response
+    fn respond_to(self, request: &HttpRequest) -> HttpResponse<BoxBody> {
+        SetSessionCookies(vec![self.0]).respond_to(request)
+    }
+}
+
+impl Responder for SetSessionCookies {
+    type Body = BoxBody;
+
+    fn respond_to(self, request: &HttpRequest) -> HttpResponse<BoxBody> {
+        self.with(HttpResponse::Ok().finish()).respond_to(request)
     }
 }
 
@@ -60,7 +88,9 @@ impl<R: Responder> Responder for WithSession<R> {
 
     fn respond_to(self, request: &HttpRequest) -> HttpResponse<BoxBody> {
         let mut response = self.inner.respond_to(request).map_into_boxed_body();
-        add_cookie(&mut response, &self.cookie);
+        for cookie in &self.cookies {
+            add_cookie(&mut response, cookie);
+        }
         response
     }
 }

@@ -32,7 +32,7 @@ use crate::token::Verified;
 /// instead of the `401`.
 pub struct Unauthorized {
     store_failed: bool,
-    clear: Option<Cookie<'static>>,
+    clear: Vec<Cookie<'static>>,
     configured: Option<Arc<RejectWith<Rejection>>>,
 }
 
@@ -48,7 +48,7 @@ impl From<Error> for Unauthorized {
     fn from(err: Error) -> Self {
         Unauthorized {
             store_failed: Refusal::store_failed(&err),
-            clear: None,
+            clear: Vec::new(),
             configured: None,
         }
     }
@@ -58,7 +58,7 @@ impl Unauthorized {
     /// The rejection of session type `T` for `err`, removing a cookie that is dead for good,
     /// in the form the guard in front of it asks for.
     fn of<T: Session>(err: Error, parts: &Parts) -> Unauthorized {
-        let refusal = Refusal::of::<T>(&err);
+        let refusal = Refusal::of::<T>(&err, &super::request::cookie_header(&parts.headers));
         Unauthorized {
             store_failed: refusal.store_failed,
             clear: refusal.clear,
@@ -94,12 +94,7 @@ impl IntoResponse for Unauthorized {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        let removal = self
-            .clear
-            .and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok());
-        if let Some(removal) = removal {
-            response.headers_mut().append(header::SET_COOKIE, removal);
-        }
+        super::response::append_cookies(response.headers_mut(), &self.clear);
         response
     }
 }

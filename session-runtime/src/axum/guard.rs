@@ -124,8 +124,8 @@ where
 {
     let mut pass = match guard.config.answer(verdict) {
         Ok(pass) => pass,
-        Err((mut response, cookie)) => {
-            set_cookie(&mut response, cookie.map(|cookie| *cookie));
+        Err((mut response, cookies)) => {
+            set_cookies(&mut response, cookies);
             return Box::pin(async move { Ok(no_store(response)) });
         }
     };
@@ -144,8 +144,8 @@ where
             .get_all(SET_COOKIE)
             .iter()
             .filter_map(|value| set_cookie_name(value.as_bytes()));
-        let cookie = guard.config.gate.cookie_for(pass, handler_cookies);
-        set_cookie(&mut response, cookie);
+        let cookies = guard.config.gate.cookies_for(pass, handler_cookies);
+        set_cookies(&mut response, cookies);
         if decide::no_store(Some(access), response.headers().contains_key(SET_COOKIE)) {
             response = no_store(response);
         }
@@ -153,10 +153,8 @@ where
     })
 }
 
-fn set_cookie(response: &mut Response, cookie: Option<Cookie<'static>>) {
-    if let Some(value) = cookie.and_then(|cookie| HeaderValue::from_str(&cookie.to_string()).ok()) {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
+fn set_cookies(response: &mut Response, cookies: Vec<Cookie<'static>>) {
+    super::response::append_cookies(response.headers_mut(), &cookies);
 }
 
 fn no_store(mut response: Response) -> Response {

@@ -14,4 +14,4 @@ mod response;
 
 pub use self::extract::{HasSessions, Unauthorized};
 pub use self::guard::{Rejection, SessionGuard, SessionGuardService};
-pub use self::response::SetSession;
+pub use self::response::{SetSession, SetSessionCookies};

@@ -1,8 +1,8 @@
 //! [`SetSession`]: setting, renewing or removing the session cookie as a value the handler
 //! returns, so no handler can forget to send it.
 
-use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use cookie::Cookie;
 
@@ -21,18 +21,54 @@ impl std::fmt::Debug for SetSession {
     }
 }
 
+/// Every `Set-Cookie` of a session, returned from a handler: what
+/// [`Session::cookies`](crate::Session::cookies) gives a `chunked` type (its chunks, or one
+/// cookie, with the removals that go with them). Marks the response `no-store`, as
+/// [`SetSession`] does.
+#[derive(Clone)]
+pub struct SetSessionCookies(pub Vec<Cookie<'static>>);
+
+/// The cookies' names and attributes, with their values left out.
+impl std::fmt::Debug for SetSessionCookies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(crate::cookies::redacted))
+            .finish()
+    }
+}
+
+/// Appends each cookie as a `Set-Cookie`. A cookie built by this crate is valid header
+/// text; anything else is dropped rather than sent half-formed.
+pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: &[Cookie<'_>]) {
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            headers.append(SET_COOKIE, value);
+        }
+    }
+}
+
 impl IntoResponseParts for SetSession {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        SetSessionCookies(vec![self.0]).into_response_parts(parts)
+    }
+}
+
+impl IntoResponseParts for SetSessionCookies {
     type Error = std::convert::Infallible;
 
     fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
         let headers = parts.headers_mut();
-        // A cookie built by this crate is valid header text; anything else is dropped
-        // rather than sent half-formed.
-        if let Ok(value) = HeaderValue::from_str(&self.0.to_string()) {
-            headers.append(SET_COOKIE, value);
-        }
+        append_cookies(headers, &self.0);
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(parts)
+    }
+}
+
+impl IntoResponse for SetSessionCookies {
+    fn into_response(self) -> Response {
+        (self, ()).into_response()
     }
 }
 

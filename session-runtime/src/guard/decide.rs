@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use cookie::Cookie;
 use time::OffsetDateTime;
 
-use crate::cookies::removal_cookie;
+use crate::config::SessionConfig;
+use crate::cookies::{self, Carried, removal_cookie};
 use crate::db::{SessionManager, SessionStore};
 use crate::error::Error;
 use crate::guard::route::{Access, Rules};
@@ -22,19 +23,19 @@ use crate::session::Session;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A cookie for the response. Boxed because it is rare and a `Cookie` is large: the
-/// verdict it travels in is moved several times on every request.
-type SetCookie = Option<Box<Cookie<'static>>>;
+/// The cookies for the response: none on most requests (an empty `Vec` does not allocate),
+/// one, or a chunked session's chunks and removals.
+pub(crate) type SetCookies = Vec<Cookie<'static>>;
 
 /// What the guard learned about the request's session.
 #[derive(Default)]
 pub(crate) struct Checked {
     signed_in: bool,
     /// The re-issued cookie, when the session was inside its renewal window.
-    renewed: SetCookie,
+    renewed: SetCookies,
     /// The removal cookie, when the cookie names a session the store no longer has: the
     /// browser must stop presenting it, or the optimistic check keeps believing it.
-    clear: SetCookie,
+    clear: SetCookies,
     /// Puts what was verified into the request, for the extractors and other middleware.
     hand_off: Option<HandOff>,
 }
@@ -107,8 +108,8 @@ pub(crate) fn join_cookie_headers<'a>(mut values: impl Iterator<Item = &'a [u8]>
 pub(crate) trait Checker: Send + Sync {
     /// Checks the `Cookie:` header for a request under `access`.
     fn check(&self, header: &str, access: Access) -> Checking;
-    /// The session cookie's name.
-    fn cookie_name(&self) -> &'static str;
+    /// The session type's policy: its cookie's name, and whether it is chunked.
+    fn config(&self) -> &'static SessionConfig;
 }
 
 /// A check's outcome: known from the cookie alone (every stateless check, and a database
@@ -126,8 +127,8 @@ pub(crate) struct Stateless<T> {
 }
 
 impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
-    fn cookie_name(&self) -> &'static str {
-        T::CONFIG.cookie_name
+    fn config(&self) -> &'static SessionConfig {
+        &T::CONFIG
     }
 
     fn check(&self, header: &str, _: Access) -> Checking {
@@ -142,14 +143,14 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
             .zip(session.authenticated_at())
             .is_some_and(|(max, since)| since + max <= session.expires_at());
         let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
-            T::refresh_at(&session, &self.keys, now).ok().map(Box::new)
+            T::refresh_cookies_at(&session, &self.keys, header, now).unwrap_or_default()
         } else {
-            None
+            Vec::new()
         };
         Checking::Now(Checked {
             signed_in: true,
             renewed,
-            clear: None,
+            clear: Vec::new(),
             hand_off: Some(HandOff::new(session)),
         })
     }
@@ -160,8 +161,8 @@ pub(crate) struct Database<T, S> {
 }
 
 impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for Database<T, S> {
-    fn cookie_name(&self) -> &'static str {
-        T::CONFIG.cookie_name
+    fn config(&self) -> &'static SessionConfig {
+        &T::CONFIG
     }
 
     fn check(&self, header: &str, access: Access) -> Checking {
@@ -190,14 +191,20 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
                 Ok(session) => Checked {
                     signed_in: true,
                     renewed: match renew {
-                        true => manager.refresh(&session).await.ok().flatten().map(Box::new),
-                        false => None,
+                        true => manager
+                            .refresh(&session)
+                            .await
+                            .ok()
+                            .flatten()
+                            .into_iter()
+                            .collect(),
+                        false => Vec::new(),
                     },
-                    clear: None,
+                    clear: Vec::new(),
                     hand_off,
                 },
                 Err(Error::SessionNotFound) => Checked {
-                    clear: Some(Box::new(removal_cookie(&T::CONFIG))),
+                    clear: vec![removal_cookie(&T::CONFIG.for_tickets())],
                     ..Checked::default()
                 },
                 // The store is down: keep the optimistic answer; the handler's extractor
@@ -325,15 +332,15 @@ impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
     /// protected path without a session gets the configured rejection, or else the redirect
     /// to the login page, and the removal of a dead cookie; a signed-in request on a
     /// public-only path is sent home.
-    pub(crate) fn answer(&self, verdict: Verdict) -> Result<Pass, (Resp, SetCookie)> {
+    pub(crate) fn answer(&self, verdict: Verdict) -> Result<Pass, (Resp, SetCookies)> {
         match verdict {
             Verdict::Pass(pass) => Ok(pass),
-            Verdict::BadPath => Err((Resp::bad_request(), None)),
+            Verdict::BadPath => Err((Resp::bad_request(), Vec::new())),
             Verdict::Reject { clear } => {
                 let rejection = self.rejection.as_ref().unwrap_or(&Rejection::Login);
                 Err((respond(rejection, &self.login_path), clear))
             }
-            Verdict::Home => Err((Resp::see_other(&self.home_path), None)),
+            Verdict::Home => Err((Resp::see_other(&self.home_path), Vec::new())),
         }
     }
 }
@@ -367,7 +374,7 @@ pub(crate) struct RejectWith<R> {
 /// the two to remove is unknown) and an outage remove nothing.
 pub(crate) struct Refusal {
     pub(crate) store_failed: bool,
-    pub(crate) clear: Option<Cookie<'static>>,
+    pub(crate) clear: SetCookies,
 }
 
 impl Refusal {
@@ -376,12 +383,17 @@ impl Refusal {
         matches!(err, Error::Store(_))
     }
 
-    pub(crate) fn of<T: Session>(err: &Error) -> Refusal {
+    /// The refusal of `err` for a request with this `Cookie:` header, whose chunks of a
+    /// dead session are removed with it.
+    pub(crate) fn of<T: Session>(err: &Error, cookie_header: &str) -> Refusal {
         let store_failed = Refusal::store_failed(err);
         let dead = !store_failed && !matches!(err, Error::Missing | Error::DuplicateCookie { .. });
         Refusal {
             store_failed,
-            clear: dead.then(|| removal_cookie(&T::CONFIG)),
+            clear: match dead {
+                true => T::removal_cookies(cookie_header),
+                false => Vec::new(),
+            },
         }
     }
 }
@@ -476,7 +488,7 @@ pub(crate) enum Verdict {
     BadPath,
     /// No valid session on a protected path: the configured rejection, with the removal of a
     /// dead cookie if there is one.
-    Reject { clear: SetCookie },
+    Reject { clear: SetCookies },
     /// A signed-in request on a public-only path: to the home path.
     Home,
     /// On to the handler.
@@ -494,6 +506,7 @@ impl Verdict {
                 access,
                 renewed: checked.renewed,
                 clear: checked.clear,
+                carried: Carried::none(),
                 hand_off: checked.hand_off,
             }),
         }
@@ -503,8 +516,11 @@ impl Verdict {
 /// What a passed request carries to the response.
 pub(crate) struct Pass {
     access: Access,
-    renewed: SetCookie,
-    clear: SetCookie,
+    renewed: SetCookies,
+    clear: SetCookies,
+    /// The chunks of a chunked session the request carried, which a response that sets the
+    /// session must not leave behind.
+    carried: Carried,
     /// Puts what was verified into the request, for the extractors and other middleware.
     pub(crate) hand_off: Option<HandOff>,
 }
@@ -524,28 +540,47 @@ impl Gate {
         let Ok(access) = self.rules.classify(path) else {
             return Deciding::Now(Verdict::BadPath);
         };
+        let carried = Carried::of(cookie_header, self.checker.config());
+        let verdict = move |checked, access| match Verdict::of(checked, access) {
+            Verdict::Pass(pass) => Verdict::Pass(Pass { carried, ..pass }),
+            other => other,
+        };
         match self.checker.check(cookie_header, access) {
-            Checking::Now(checked) => Deciding::Now(Verdict::of(checked, access)),
+            Checking::Now(checked) => Deciding::Now(verdict(checked, access)),
             Checking::Later(checking) => {
-                Deciding::Later(Box::pin(async move { Verdict::of(checking.await, access) }))
+                Deciding::Later(Box::pin(async move { verdict(checking.await, access) }))
             }
         }
     }
 
-    /// The cookie to add to a passed request's response, given the `Set-Cookie` names the
+    /// The cookies to add to a passed request's response, given the `Set-Cookie` names the
     /// handler's response already carries. A handler that set the session cookie itself (log
     /// in, log out, regenerate) wins over the renewal and the removal; cookies of other
-    /// names do not, or a renewed row would outlive the browser's cookie.
-    pub(crate) fn cookie_for<'a>(
+    /// names do not, or a renewed row would outlive the browser's cookie. Whenever the
+    /// response sets the session, every chunk the request carried and nothing replaces is
+    /// removed, so that no stale chunk is joined to the new token.
+    pub(crate) fn cookies_for<'a>(
         &self,
         pass: Pass,
-        mut handler_cookies: impl Iterator<Item = &'a str>,
-    ) -> Option<Cookie<'static>> {
-        let name = self.checker.cookie_name();
-        if handler_cookies.any(|set| set == name) {
-            return None;
+        handler_cookies: impl Iterator<Item = &'a str>,
+    ) -> SetCookies {
+        let config = self.checker.config();
+        let handler_sets: Vec<&str> = handler_cookies
+            .filter(|set| cookies::is_session_name(set, config.cookie_name))
+            .collect();
+        let mut out = match handler_sets.is_empty() {
+            true if pass.renewed.is_empty() => pass.clear,
+            true => pass.renewed,
+            false => Vec::new(),
+        };
+        if !handler_sets.is_empty() || !out.is_empty() {
+            let set: Vec<String> = out.iter().map(|cookie| cookie.name().to_owned()).collect();
+            let stale = cookies::stale(config, &pass.carried, |name| {
+                handler_sets.contains(&name) || set.iter().any(|set| set == name)
+            });
+            out.extend(stale);
         }
-        pass.renewed.or(pass.clear).map(|cookie| *cookie)
+        out
     }
 }
 
