@@ -7,9 +7,9 @@ comments of examples/*.rs show, as written, on this checkout.
 - `cargo bench`: built with `--no-run` appended (running them is for a person, not CI).
 - `cargo test`: listed as covered, since `.ci/run` runs the suite and the interop check.
 
-Placeholders a reader fills in are filled in the same way: `SESSION_SECRET=...` gets a fresh
-secret and `<token>` a token the guide's Next.js code would make with it (HS256, jose's
-header and claims). Nothing is left in the checkout: a command that appends to `.env`
+Placeholders a reader fills in are filled in the same way: `SESSION_SECRET=...` (and
+`AUTH_SECRET=...`) gets a fresh secret and `<token>` a token the guide's Next.js code would
+make with it (HS256, jose's header and claims). Nothing is left in the checkout: a command that appends to `.env`
 is checked for its line, and `.env` is removed again if it was not there before.
 """
 
@@ -80,6 +80,7 @@ def guide_token(secret: str) -> str:
 
 def filled(command: str, secret: str) -> str:
     command = command.replace("SESSION_SECRET=...", f"SESSION_SECRET={secret}")
+    command = command.replace("AUTH_SECRET=...", f"AUTH_SECRET={secret}")
     return command.replace("<token>", guide_token(secret))
 
 
@@ -123,6 +124,7 @@ def main() -> int:
     secret = secrets.token_urlsafe(32)
     env = dict(os.environ)
     env.pop("SESSION_SECRET", None)
+    env.pop("AUTH_SECRET", None)
     dotenv = ROOT / ".env"
     commands = shown_commands()
     ran, covered, failed = 0, 0, []

@@ -74,12 +74,12 @@ pub const fn max_chunks(format: Format) -> usize {
     }
 }
 
-/// The longest token a session type hands out or reads: one cookie's worth (name and value
-/// within [`MAX_COOKIE_SIZE`]), or all of its chunks' for a chunked type.
+/// The longest token a session type reads: one cookie's worth, or all of its chunks' for a
+/// chunked type.
 pub(crate) fn max_token_len(config: &SessionConfig) -> usize {
     match config.chunked {
         true => max_chunks(config.format) * config.format.chunk_size(),
-        false => MAX_COOKIE_SIZE - config.cookie_name.len().min(MAX_COOKIE_SIZE),
+        false => MAX_COOKIE_SIZE,
     }
 }
 
