@@ -62,7 +62,7 @@
 //! | --- | --- | --- |
 //! | `cookie` | an RFC 6265 token. `__Host-` needs secure, path `"/"` and no domain; `__Secure-` needs secure | `"session"` |
 //! | `ttl` | a duration: `"7d"`, `"12h"`, `"1h30m"`, `"90s"` (units `s m h d w`, largest first). Must be > 0 | `"7d"` |
-//! | `algorithm` | `"HS256"`, `"HS384"`, `"HS512"` (signed, JWS), `"A256GCM"` (encrypted, JWE `dir`) | `"A256GCM"` |
+//! | `algorithm` | `"HS256"`, `"HS384"`, `"HS512"` (signed, JWS), `"A256GCM"` (encrypted, JWE `dir`); with `format = "authjs"` also `"A256CBC-HS512"` | `"A256GCM"` (`"A256CBC-HS512"` for `authjs`) |
 //! | `same_site` | `"strict"`, `"lax"`, `"none"` (none requires secure) | `"lax"` |
 //! | `path` | must start with `/` | `"/"` |
 //! | `domain` | a host name | none |
@@ -74,6 +74,8 @@
 //! | `renew_within` | renew when less than this remains (database sessions: at most one store write per window). Shorter than `ttl` | half the `ttl` |
 //! | `max_lifetime` | an absolute cap from the original sign-in that no renewal passes, for database and stateless sessions. At least `ttl` | none |
 //! | `jose_compatible` | flag, signed algorithms only: the HMAC key is the secret's raw bytes, as jose uses it, to exchange tokens with a Next.js app. Without it the key is derived from the secret and the cookie name | off |
+//! | `format` | `"jose"`, `"authjs"` (Auth.js v5), `"next-auth-v4"` (NextAuth.js v4), `"iron"` (iron-session): whose cookie the type reads and writes, with that library's key derivation, `ttl` and clock skew | `"jose"` |
+//! | `chunked` | flag: a token too long for one cookie is split into `<cookie>.0`, `<cookie>.1`, ... as Auth.js does, and joined again on reading | off |
 //! | `crate` | the path of this crate, if you renamed the dependency: `crate = "my_sessions"` | `::sessionkit` |
 //!
 //! On one field, `#[session(user_id)]` marks the user's identity: any type that converts to
@@ -464,6 +466,13 @@ pub use sessionkit_runtime::axum;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::axum::SetSession;
 
+/// Every `Set-Cookie` of a session as a response part (feature `axum`): what
+/// [`Session::cookies`] gives a `chunked` type, its chunks and the removals that go with
+/// them.
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use sessionkit_runtime::axum::SetSessionCookies;
+
 /// The guide's proxy as an axum layer: route protection and the rolling refresh (feature `axum`).
 ///
 /// # Example
@@ -535,9 +544,10 @@ pub use sessionkit_runtime::axum::{HasSessions, Rejection, Unauthorized};
 pub use sessionkit_runtime::actix;
 
 pub use sessionkit_runtime::{
-    AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED,
-    HasUserId, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, UserId, cookie,
-    derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie, route,
+    AUTH_TIME, Algorithm, Cookie, EnvProblem, Error, Format, HKDF_INFO_PREFIX, HKDF_SALT,
+    HKDF_SALT_SIGNED, HasUserId, MAX_COOKIE_SIZE, SameSite, Secret, Session, SessionConfig, UserId,
+    cookie, derive_content_key, derive_signing_key, derive_ticket_key, find_session_cookie,
+    max_chunks, route,
 };
 pub use time;
 

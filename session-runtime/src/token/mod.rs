@@ -1,10 +1,12 @@
 //! Everything about the token format: sealing and opening tokens with the compact JWS
-//! ([`jws`]) and JWE ([`jwe`]) codecs, chosen by the session type's [`Algorithm`], around
-//! the claims envelope ([`claims`], read in one pass by [`payload`]), the times a token
-//! carries ([`times`]) and the [`Verified`] payload that comes out.
+//! ([`jws`]) and JWE ([`jwe`]) codecs, chosen by the session type's [`Algorithm`], or with
+//! another library's format ([`nextjs`] for Auth.js and NextAuth.js v4, [`iron`] for
+//! iron-session) chosen by its [`Format`], around the claims envelope ([`claims`], read in
+//! one pass by [`payload`]), the times a token carries ([`times`]) and the [`Verified`]
+//! payload that comes out.
 //!
-//! Files depend only downwards: `mod.rs` on the codecs and the envelope; `jws` and `jwe` on
-//! `compact`; `claims` on `payload` and `times`; `verified` on `times`.
+//! Files depend only downwards: `mod.rs` on the codecs and the envelope; `jws`, `jwe` and
+//! `nextjs` on `compact`; `claims` on `payload` and `times`; `verified` on `times`.
 
 pub(crate) mod claims;
 mod compact;
