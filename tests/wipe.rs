@@ -82,6 +82,20 @@ struct Large {
     accounts: Vec<u64>,
 }
 
+/// The same payload in Auth.js's token and in an iron seal, whose ciphers (AES-CBC) and
+/// key derivations (HKDF with the cookie name; PBKDF2 per seal) are their own.
+#[derive(Serialize, Deserialize, Session)]
+#[session(format = "authjs", cookie = "authjs.session-token")]
+struct AuthJs {
+    account: u64,
+}
+
+#[derive(Serialize, Deserialize, Session)]
+#[session(format = "iron", cookie = "iron-session")]
+struct Iron {
+    account: u64,
+}
+
 const ACCOUNT: u64 = 8_237_461_923_847_561_923;
 const SECRET: &[u8] = b"WIPE-MARKER-secret-0123456789-abcdefghijklmnop";
 
@@ -131,6 +145,14 @@ fn no_freed_buffer_keeps_a_secret_a_derived_key_or_decrypted_claims() {
             60
         );
         drop(large);
+        let authjs = AuthJs { account: ACCOUNT }.encrypt(&keys).expect("seals");
+        assert_eq!(
+            AuthJs::decrypt(&authjs, &keys).expect("opens").account,
+            ACCOUNT
+        );
+        let iron = Iron { account: ACCOUNT }.encrypt(&keys).expect("seals");
+        assert_eq!(Iron::decrypt(&iron, &keys).expect("opens").account, ACCOUNT);
+        drop((authjs, iron));
         // A refused token (the wrong type's key) must not leave anything behind either.
         assert!(Sealed::decrypt(&signed, &keys).is_err());
         drop((token, opened, signed, verified, keys));

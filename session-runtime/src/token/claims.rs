@@ -39,9 +39,12 @@ pub(crate) fn encode_bare<T: Serialize>(payload: &T) -> Result<Plaintext, Error>
 
 /// Reads a payload from JSON that is the payload alone (an iron seal's).
 pub(crate) fn decode_bare<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(json).map_err(|_| match serde_json::from_slice::<Value>(json) {
-        Ok(Value::Object(_)) => Error::Payload(split::payload_error::<T>(json)),
-        _ => Error::Malformed("the session is not a JSON object"),
+    // Only the keys are kept while telling an object from anything else: the values are
+    // session data, and this copy would not be wiped.
+    type Keys = std::collections::BTreeMap<String, serde::de::IgnoredAny>;
+    serde_json::from_slice(json).map_err(|_| match serde_json::from_slice::<Keys>(json) {
+        Ok(_) => Error::Payload(split::payload_error::<T>(json)),
+        Err(_) => Error::Malformed("the session is not a JSON object"),
     })
 }
 
