@@ -371,7 +371,7 @@ pub use sessionkit_runtime::db::MemoryStore;
 
 pub use sessionkit_runtime::db::{
     MAX_LABEL_CHARS, MAX_USER_ID_LEN, Record, SessionInfo, SessionKey, SessionStore, StoreError,
-    StoreErrorKind, Updated,
+    StoreErrorKind, Updated, user_tag,
 };
 
 /// The PostgreSQL store (feature `postgres`).

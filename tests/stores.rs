@@ -17,9 +17,12 @@ use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{
     Algorithm, Error, MemoryStore, Record, Session, SessionInfo, SessionKey, SessionManager,
-    SessionStore, StoreErrorKind, Updated,
+    SessionStore, StoreErrorKind, Updated, user_tag,
 };
 
+#[cfg(feature = "redis")]
+#[path = "stores/failover.rs"]
+mod failover;
 #[path = "stores/races.rs"]
 mod races;
 #[cfg(feature = "redis")]
@@ -58,6 +61,22 @@ fn account(user_id: &str) -> Account {
 
 fn header(cookie: &sessionkit::Cookie<'_>) -> String {
     format!("sid={}", cookie.value())
+}
+
+/// Where a store puts sessions: anywhere (one server, one database), or each in its user's
+/// hash slot (a Redis Cluster), where a new user needs `regenerate_with` and expired keys
+/// are Redis' own to delete.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Placement {
+    Anywhere,
+    BySlot,
+}
+
+/// The key of a session `id` of `user_id` in `namespace`, as the manager makes it: with the
+/// user's slot tag in front.
+fn tagged_key(namespace: &str, user_id: &str, id: &str) -> SessionKey {
+    let tag = u16::from_be_bytes(user_tag(namespace, user_id));
+    SessionKey::of(&format!("{tag:04x}.{id}"))
 }
 
 /// A unique user id, so that suites sharing a server never see each other's sessions.
@@ -113,6 +132,29 @@ impl<S: SessionStore> SessionStore for Counting<S> {
         self.count();
         self.inner.extend(key, expires_at, now).await
     }
+    async fn replace(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Updated, Error> {
+        self.count();
+        self.inner
+            .replace(
+                old,
+                new,
+                expected_version,
+                user_id,
+                payload,
+                expires_at,
+                now,
+            )
+            .await
+    }
     async fn rotate(
         &self,
         old: &SessionKey,
@@ -147,7 +189,7 @@ impl<S: SessionStore> SessionStore for Counting<S> {
 }
 
 /// Every conformance check, in order, against one store.
-async fn conformance<S: SessionStore + 'static>(store: S) {
+async fn conformance<S: SessionStore + 'static>(store: S, placement: Placement) {
     let store = Arc::new(Counting {
         inner: store,
         calls: AtomicUsize::new(0),
@@ -160,12 +202,12 @@ async fn conformance<S: SessionStore + 'static>(store: S) {
     update_replaces_the_payload(&manager).await;
     revoke_ends_one_session(&manager).await;
     revoke_user_ends_all_of_a_users_sessions(&manager).await;
-    expired_rows_are_invisible_before_the_purge(manager.store()).await;
+    expired_rows_are_invisible_before_the_purge(manager.store(), placement).await;
     a_collision_is_an_error_never_an_overwrite(manager.store()).await;
     a_tampered_or_foreign_cookie_never_reaches_the_store(&manager).await;
     regenerate_moves_the_session_to_a_new_id(&manager).await;
-    races::every_racy_interleaving(&manager).await;
-    races::namespaces_keep_session_types_apart(&manager, Arc::clone(&store)).await;
+    races::every_racy_interleaving(&manager, placement).await;
+    races::namespaces_keep_session_types_apart(&manager, Arc::clone(&store), placement).await;
     races::your_devices(&manager).await;
     races::bad_user_ids_are_client_errors(&manager).await;
 }
@@ -196,10 +238,8 @@ async fn the_cookie_seals_the_id_and_the_store_keeps_its_hash<S: SessionStore>(
     manager: &SessionManager<Account, S>,
 ) {
     let now = OffsetDateTime::now_utc();
-    let cookie = manager
-        .create_at(&account(&user("bob")), now)
-        .await
-        .unwrap();
+    let bob = user("bob");
+    let cookie = manager.create_at(&account(&bob), now).await.unwrap();
     // A ticket is bound to its purpose: it never opens as a stateless session...
     assert_eq!(
         Ticket::decrypt_at(cookie.value(), &keys(), now)
@@ -213,7 +253,13 @@ async fn the_cookie_seals_the_id_and_the_store_keeps_its_hash<S: SessionStore>(
         &sessionkit::derive_ticket_key(common::SECRET.as_bytes(), Algorithm::A256Gcm, "sid"),
     );
     let ticket: Ticket = serde_json::from_value(claims.clone()).unwrap();
-    assert_eq!(ticket.sid.len(), 43, "256 bits in base64url");
+    let (tag, random) = ticket.sid.split_once('.').expect("`<tag>.<random>`");
+    assert_eq!(random.len(), 43, "256 bits in base64url");
+    assert_eq!(
+        u16::from_str_radix(tag, 16).unwrap().to_be_bytes(),
+        user_tag("sid", &bob),
+        "the tag is the user's"
+    );
     assert_eq!(
         claims["exp"].as_i64(),
         Some(now.unix_timestamp() + 3600),
@@ -382,17 +428,23 @@ async fn revoke_user_ends_all_of_a_users_sessions<S: SessionStore>(
     assert_eq!(manager.revoke_user(&gina).await.unwrap(), 0);
 }
 
-async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S) {
+async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(
+    store: &S,
+    placement: Placement,
+) {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let record = |name: &str, expires_at: i64| Record {
-        key: SessionKey::of(&format!("{name}-{}", user("key"))),
-        namespace: "sid".into(),
-        user_id: Some(user(name)),
-        payload: "{}".into(),
-        created_at: now,
-        expires_at,
-        version: 1,
-        label: None,
+    let record = |name: &str, expires_at: i64| {
+        let owner = user(name);
+        Record {
+            key: tagged_key("sid", &owner, &user("key")),
+            namespace: "sid".into(),
+            user_id: Some(owner),
+            payload: "{}".into(),
+            created_at: now,
+            expires_at,
+            version: 1,
+            label: None,
+        }
     };
     let short = record("short", now + 10);
     let unread = record("unread", now + 10);
@@ -418,7 +470,7 @@ async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S)
         None,
         "an expired row cannot be revived"
     );
-    let fresh = SessionKey::of(&user("fresh"));
+    let fresh = tagged_key("sid", short.user_id.as_deref().unwrap(), &user("fresh"));
     assert!(
         !store
             .rotate(&short.key, &fresh, now + 500, now + 10)
@@ -431,11 +483,21 @@ async fn expired_rows_are_invisible_before_the_purge<S: SessionStore>(store: &S)
     // there for the purge to reclaim. Another namespace's purge leaves it alone.
     assert_eq!(store.purge_expired("other", now + 10).await.unwrap(), 0);
     assert!(store.load(&unread.key, now).await.unwrap().is_some());
-    assert!(store.purge_expired("sid", now + 10).await.unwrap() >= 1);
-    assert!(
-        store.load(&unread.key, now).await.unwrap().is_none(),
-        "purged"
-    );
+    match placement {
+        Placement::Anywhere => {
+            assert!(store.purge_expired("sid", now + 10).await.unwrap() >= 1);
+            assert!(
+                store.load(&unread.key, now).await.unwrap().is_none(),
+                "purged"
+            );
+        }
+        // A cluster's purge scans nothing: Redis deletes the key at its expiry (the purge
+        // task's test sees it go), and until then it is invisible to every call.
+        Placement::BySlot => {
+            assert_eq!(store.purge_expired("sid", now + 10).await.unwrap(), 0);
+            assert!(store.load(&unread.key, now + 10).await.unwrap().is_none());
+        }
+    }
     assert_eq!(
         store.load(&long.key, now + 10).await.unwrap(),
         Some(long.clone())
@@ -669,7 +731,7 @@ fn required_env(name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store() {
-    conformance(MemoryStore::new()).await;
+    conformance(MemoryStore::new(), Placement::Anywhere).await;
     concurrency(MemoryStore::new()).await;
     races::a_hundred_single_modifies_all_succeed(MemoryStore::new()).await;
     #[cfg(feature = "tokio")]
@@ -716,12 +778,20 @@ fn memory_store_evicts_expired_sessions() {
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store() {
-    conformance(sessionkit::SqliteStore::memory().await.unwrap()).await;
+    conformance(
+        sessionkit::SqliteStore::memory().await.unwrap(),
+        Placement::Anywhere,
+    )
+    .await;
     let dir = std::env::temp_dir().join(format!("sessionkit-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("sessions.db");
     concurrency(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
-    conformance(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
+    conformance(
+        sessionkit::SqliteStore::open(&file).await.unwrap(),
+        Placement::Anywhere,
+    )
+    .await;
     races::a_hundred_single_modifies_all_succeed(sessionkit::SqliteStore::memory().await.unwrap())
         .await;
     races::a_hundred_single_modifies_all_succeed(
@@ -754,7 +824,7 @@ fn sqlx_journal_mode(file: &std::path::Path) -> String {
 async fn postgres_store() {
     let url = required_env("SESSIONKIT_POSTGRES_URL");
     let store = sessionkit::PostgresStore::connect(&url).await.unwrap();
-    conformance(store.clone()).await;
+    conformance(store.clone(), Placement::Anywhere).await;
     concurrency(store.clone()).await;
     races::a_hundred_single_modifies_all_succeed(store.clone()).await;
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
@@ -772,7 +842,7 @@ async fn redis_store() {
     let store = sessionkit::RedisStore::connect_with_prefix(&url, &prefix)
         .await
         .unwrap();
-    conformance(store.clone()).await;
+    conformance(store.clone(), Placement::Anywhere).await;
     concurrency(store.clone()).await;
     races::a_hundred_single_modifies_all_succeed(store.clone()).await;
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
@@ -781,4 +851,27 @@ async fn redis_store() {
     let stop = required_env("SESSIONKIT_REDIS_STOP");
     let start = required_env("SESSIONKIT_REDIS_START");
     server_restart(store, &stop, &start).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Redis Cluster: `source .ci/services.sh`, then run with `-- --ignored`"]
+async fn redis_cluster_store() {
+    let nodes = required_env("SESSIONKIT_REDIS_CLUSTER_NODES");
+    let prefix = format!("sessionkit-test-{}:", std::process::id());
+    let connect = || sessionkit::RedisStore::connect_cluster_with_prefix(nodes.split(','), &prefix);
+    let store = connect().await.unwrap();
+    conformance(store.clone(), Placement::BySlot).await;
+    concurrency(store.clone()).await;
+    races::a_hundred_single_modifies_all_succeed(store.clone()).await;
+    races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
+    redis_index::a_renewed_session_is_still_revoked(store.clone()).await;
+    redis_index::the_index_does_not_grow(store.clone()).await;
+    // A key prefix with a brace would change every key's hash tag.
+    assert!(matches!(
+        sessionkit::RedisStore::connect_cluster_with_prefix(nodes.split(','), "a{b}:").await,
+        Err(Error::InvalidInput(_))
+    ));
+    // Last, since it takes a master down.
+    failover::a_master_fails_over_and_service_resumes(connect().await.unwrap(), &nodes).await;
 }

@@ -108,6 +108,12 @@ pub enum Error {
     /// does so by itself).
     #[error("the session was changed by another request since it was loaded")]
     SessionChanged,
+    /// An update would give the session another user, and the store keeps each user's
+    /// sessions in their own place (a Redis Cluster's hash slot): use
+    /// `SessionManager::regenerate_with`, which moves it there under a new id and returns
+    /// its new cookie. Nothing was written.
+    #[error("the session's user changed: regenerate it (`regenerate_with`) to move it")]
+    UserChanged,
     /// A value given to a database session is not acceptable (a user id or a label that
     /// is empty, too long, or holds control characters). Refused before it reaches the
     /// store: a client error, never an outage.
@@ -148,7 +154,8 @@ impl Error {
     /// - `500 Internal Server Error` for the server's own faults: a key or environment
     ///   variable that is wrong, a session too large for a cookie when it is made
     ///   ([`Error::TooLarge`]), a payload that cannot be serialized, a store that refused
-    ///   or returned bad data, a failed random number generator.
+    ///   or returned bad data, a failed random number generator, an update that needed
+    ///   `regenerate_with` ([`Error::UserChanged`]).
     ///
     /// The status is all a response should say: the adapters' bodies carry only its
     /// reason phrase, never this error's message.
@@ -178,6 +185,7 @@ impl Error {
             | Error::Env { .. }
             | Error::TooLarge { .. }
             | Error::Store(_)
+            | Error::UserChanged
             | Error::Random => 500,
         }
     }
@@ -204,6 +212,7 @@ impl Error {
             Error::DuplicateCookie { .. } => "duplicate-cookie",
             Error::SessionNotFound => "session-not-found",
             Error::SessionChanged => "session-changed",
+            Error::UserChanged => "user-changed",
             Error::InvalidInput(_) => "invalid-input",
             Error::Store(_) => "store",
             Error::Random => "random",

@@ -25,7 +25,7 @@ async fn two_views<S: SessionStore>(
 
 use sessionkit::DbSession;
 
-pub async fn every_racy_interleaving<S: SessionStore>(manager: &Manager<S>) {
+pub async fn every_racy_interleaving<S: SessionStore>(manager: &Manager<S>, placement: Placement) {
     a_refresh_after_an_update_keeps_the_update(manager).await;
     a_stale_update_is_refused_not_applied(manager).await;
     an_update_never_moves_the_expiry_back(manager).await;
@@ -33,7 +33,8 @@ pub async fn every_racy_interleaving<S: SessionStore>(manager: &Manager<S>) {
     two_regenerates_leave_one_session(manager).await;
     regenerate_moves_what_was_written_since_the_load(manager).await;
     a_refresh_after_a_revocation_brings_nothing_back(manager).await;
-    a_changed_user_id_moves_the_session_to_the_new_user(manager).await;
+    a_changed_user_id_moves_the_session_to_the_new_user(manager, placement).await;
+    regenerate_with_is_refused_on_a_stale_view(manager).await;
     modify_reapplies_on_top_of_the_latest_write(manager).await;
 }
 
@@ -195,13 +196,43 @@ async fn a_refresh_after_a_revocation_brings_nothing_back<S: SessionStore>(manag
     );
 }
 
-/// The Redis store used to leave the session in the old user's index.
+/// The Redis store used to leave the session in the old user's index. Where sessions live
+/// in their user's slot, `update` refuses a new user (nothing written) and
+/// `regenerate_with` moves the session, under a new id; everywhere, `regenerate_with` does.
 async fn a_changed_user_id_moves_the_session_to_the_new_user<S: SessionStore>(
     manager: &Manager<S>,
+    placement: Placement,
 ) {
     let (old, new) = (user("old-owner"), user("new-owner"));
-    let (cookie, a, _, now) = two_views(manager, &old).await;
-    manager.update(&a, &account(&new)).await.unwrap();
+    let (cookie, a, b, now) = two_views(manager, &old).await;
+    let cookie = match placement {
+        Placement::Anywhere => {
+            manager.update(&a, &account(&new)).await.unwrap();
+            cookie
+        }
+        Placement::BySlot => {
+            assert_eq!(
+                manager.update(&a, &account(&new)).await.unwrap_err(),
+                Error::UserChanged
+            );
+            assert_eq!(manager.list_sessions(&old).await.unwrap().len(), 1);
+            let moved = manager.regenerate_with(&a, &account(&new)).await.unwrap();
+            // The old id is gone, and a stale view cannot move it again.
+            assert_eq!(
+                manager.load_at(&header(&cookie), now).await.unwrap_err(),
+                Error::SessionNotFound
+            );
+            assert_eq!(
+                manager
+                    .regenerate_with(&b, &account(&old))
+                    .await
+                    .unwrap_err(),
+                Error::SessionNotFound
+            );
+            moved
+        }
+    };
+    assert_eq!(manager.load(&header(&cookie)).await.unwrap().user_id, new);
     assert!(manager.list_sessions(&old).await.unwrap().is_empty());
     assert_eq!(manager.list_sessions(&new).await.unwrap().len(), 1);
     assert_eq!(manager.revoke_user(&old).await.unwrap(), 0);
@@ -210,6 +241,32 @@ async fn a_changed_user_id_moves_the_session_to_the_new_user<S: SessionStore>(
         manager.load_at(&header(&cookie), now).await.unwrap_err(),
         Error::SessionNotFound
     );
+}
+
+/// `regenerate_with` writes the new payload only over the session as it was loaded: a stale
+/// view is refused with nothing written, and the session keeps its id.
+async fn regenerate_with_is_refused_on_a_stale_view<S: SessionStore>(manager: &Manager<S>) {
+    let (old, new) = (user("stale-owner"), user("stale-new"));
+    let (cookie, a, b, now) = two_views(manager, &old).await;
+    manager.update(&a, &account(&old)).await.unwrap();
+    assert_eq!(
+        manager
+            .regenerate_with(&b, &account(&new))
+            .await
+            .unwrap_err(),
+        Error::SessionChanged
+    );
+    let session = manager.load_at(&header(&cookie), now).await.unwrap();
+    assert_eq!(session.user_id, old);
+    assert!(manager.list_sessions(&new).await.unwrap().is_empty());
+    // From the fresh view it moves, to the new user's list.
+    let moved = manager
+        .regenerate_with(&session, &account(&new))
+        .await
+        .unwrap();
+    assert_eq!(manager.load(&header(&moved)).await.unwrap().user_id, new);
+    assert_eq!(manager.list_sessions(&new).await.unwrap().len(), 1);
+    assert_eq!(manager.revoke_user(&new).await.unwrap(), 1);
 }
 
 /// `modify` on a stale `DbSession` works from the row as it is now.
@@ -297,6 +354,7 @@ struct AdminAccount {
 pub async fn namespaces_keep_session_types_apart<S: SessionStore>(
     manager: &Manager<S>,
     store: Arc<Counting<S>>,
+    placement: Placement,
 ) {
     let admins = SessionManager::<AdminAccount, _>::new(store, keys());
     let owner = user("both");
@@ -342,20 +400,29 @@ pub async fn namespaces_keep_session_types_apart<S: SessionStore>(
             .unwrap()
             .is_some()
     );
-    assert!(
-        store
-            .purge_expired(manager.namespace(), later)
-            .await
-            .unwrap()
-            >= 1
-    );
-    assert!(
-        store
-            .load(&key, now.unix_timestamp())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    // A cluster leaves expiry to Redis (its purge scans nothing); the row is invisible as
+    // of `later` either way.
+    let purged = store
+        .purge_expired(manager.namespace(), later)
+        .await
+        .unwrap();
+    assert!(store.load(&key, later).await.unwrap().is_none());
+    match placement {
+        Placement::Anywhere => {
+            assert!(purged >= 1);
+            assert!(
+                store
+                    .load(&key, now.unix_timestamp())
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        Placement::BySlot => {
+            assert_eq!(purged, 0);
+            manager.revoke_user(&owner).await.unwrap();
+        }
+    }
 }
 
 pub async fn your_devices<S: SessionStore>(manager: &Manager<S>) {

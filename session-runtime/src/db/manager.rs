@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use tracing::Instrument;
 
 use super::backoff::Backoff;
-use super::id::new_session_id;
+use super::id::{new_session_id, random_tag, user_tag};
 use super::turns::Turns;
 use super::validate;
 use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
@@ -255,7 +255,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         }
         let now = now.unix_timestamp();
         let (user_id, payload) = Self::stored_payload(payload)?;
-        let sid = new_session_id()?;
+        let sid = new_session_id(self.tag_for(user_id.as_deref())?)?;
         let expires_at = self.expiry(now, now);
         let record = Record {
             key: SessionKey::of(&sid),
@@ -572,7 +572,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// request cannot bring a revoked session back.
     pub async fn regenerate(&self, session: &DbSession<T>) -> Result<Cookie<'static>, Error> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let sid = new_session_id()?;
+        // The same tag: the session stays in its place (its user's hash slot).
+        let sid = new_session_id(session.key.tag())?;
         let key = SessionKey::of(&sid);
         let expires_at = self.expiry(session.created_at, now);
         let cookie = self.cookie(&sid, now, expires_at)?;
@@ -584,6 +585,60 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         {
             true => Ok(cookie),
             false => Err(Error::SessionNotFound),
+        }
+    }
+
+    /// [`SessionManager::regenerate`] with a new payload, which may name another user: the
+    /// way to sign a session in as someone else (or for the first time), which OWASP asks
+    /// to come with a new id anyway. The payload is written only if the session is still
+    /// as `session` saw it ([`Error::SessionChanged`] otherwise, with nothing written).
+    ///
+    /// On a Redis Cluster, a session lives in its user's hash slot, so a new user means a
+    /// new slot: the session is taken out of the old slot (one atomic script, which checks
+    /// the version) and written into the new one (another). A failure between the two
+    /// leaves the user signed out, never with two sessions. [`SessionManager::update`] and
+    /// [`SessionManager::modify`] refuse a change of user there ([`Error::UserChanged`]).
+    pub async fn regenerate_with(
+        &self,
+        session: &DbSession<T>,
+        payload: &T,
+    ) -> Result<Cookie<'static>, Error> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let (user_id, json) = Self::stored_payload(payload)?;
+        let tag = match &user_id {
+            Some(user_id) => user_tag(self.namespace(), user_id),
+            None => session.key.tag(),
+        };
+        let sid = new_session_id(tag)?;
+        let key = SessionKey::of(&sid);
+        let expires_at = self.expiry(session.created_at, now);
+        let cookie = self.cookie(&sid, now, expires_at)?;
+        let replaced = self
+            .store
+            .replace(
+                &session.key,
+                &key,
+                session.version(),
+                user_id.as_deref(),
+                &json,
+                expires_at,
+                now,
+            )
+            .instrument(self.span("replace"))
+            .await?;
+        match replaced {
+            Updated::Done(_) => Ok(cookie),
+            Updated::Changed => Err(Error::SessionChanged),
+            Updated::Gone => Err(Error::SessionNotFound),
+        }
+    }
+
+    /// The tag of a new session's id: its user's, so that a store that shards by user
+    /// keeps it beside the user's other sessions, or a random one.
+    fn tag_for(&self, user_id: Option<&str>) -> Result<[u8; 2], Error> {
+        match user_id {
+            Some(user_id) => Ok(user_tag(self.namespace(), user_id)),
+            None => random_tag(),
         }
     }
 }

@@ -23,7 +23,7 @@ mod store;
 mod turns;
 mod validate;
 
-pub use self::id::SessionKey;
+pub use self::id::{SessionKey, user_tag};
 pub use self::manager::{DbSession, SessionManager};
 pub use self::memory::MemoryStore;
 #[cfg(feature = "postgres")]

@@ -8,10 +8,20 @@
 //! and sets the set to expire with its latest member. So "log out everywhere" finds every
 //! live session however often it was renewed, and the set never grows past the user's
 //! live sessions. (A namespace is a cookie name, which cannot contain `:`.)
+//!
+//! On a Redis Cluster ([`RedisStore::connect_cluster`]) every key also carries a hash tag,
+//! `{prefix}{<tag>}s:{sha256 hex}` and `{prefix}{<tag>}u:{namespace}:{user id}`, so that a
+//! session and its user's index share a hash slot and every script touches one slot. The
+//! tag is four hex digits: for a user's sessions, the first two bytes of
+//! SHA-1(`<namespace>:<user id>`), which the session id carries (sealed in the cookie) and
+//! its key begins with ([`SessionKey::tag`]); a session without a user has a random tag.
+//! A change of user is a move to another slot: `SessionManager::regenerate_with`.
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
 use serde::{Deserialize, Serialize};
 
 use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
@@ -32,9 +42,18 @@ local function index(set, member, score, now)
   local top = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')
   if top[2] then redis.call('EXPIREAT', set, top[2]) end
 end
+local TAGGED = ARGV[#ARGV] == 'tagged'
+local function user_tag(namespace, user_id)
+  return string.sub(redis.sha1hex(namespace .. ':' .. user_id), 1, 4)
+end
 local function user_set(prefix, stored)
   if stored['user_id'] == nil or stored['user_id'] == cjson.null then return '' end
-  return prefix .. 'u:' .. stored['namespace'] .. ':' .. stored['user_id']
+  local tag = ''
+  if TAGGED then tag = '{' .. user_tag(stored['namespace'], stored['user_id']) .. '}' end
+  return prefix .. tag .. 'u:' .. stored['namespace'] .. ':' .. stored['user_id']
+end
+local function key_tag(key)
+  return string.match(key, '{(%x%x%x%x)}')
 end
 local function live(key, now)
   local raw = redis.call('GET', key)
@@ -45,20 +64,28 @@ local function live(key, now)
 end
 ";
 
-/// KEYS: session. ARGV: prefix, JSON, expires_at, member, now.
+/// Every script with [`INDEX`] takes the key layout as its last argument: `tagged` on a
+/// cluster, `plain` on one server.
+///
+/// KEYS: session. ARGV: prefix, JSON, expires_at, member, now. Returns 1 created, 0 taken,
+/// 3 when the key's tag is not its user's (a cluster keeps them in one slot).
 const CREATE: &str = r"
+local new = cjson.decode(ARGV[2])
+if TAGGED and user_set(ARGV[1], new) ~= '' and key_tag(KEYS[1]) ~= user_tag(new['namespace'], new['user_id']) then return 3 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
-index(user_set(ARGV[1], cjson.decode(ARGV[2])), ARGV[4], tonumber(ARGV[3]), tonumber(ARGV[5]))
+index(user_set(ARGV[1], new), ARGV[4], tonumber(ARGV[3]), tonumber(ARGV[5]))
 return 1";
 
 /// KEYS: session. ARGV: prefix, member, now, expected version, user id ('' for none),
-/// has user id (1/0), payload. Returns 1 written, 2 changed, 0 gone; then the new version.
+/// has user id (1/0), payload. Returns 1 written, 2 changed, 0 gone, 3 another user's slot;
+/// then the new version.
 const UPDATE: &str = r"
 local now = tonumber(ARGV[3])
 local stored = live(KEYS[1], now)
 if not stored then return {0, 0} end
 if stored['version'] ~= tonumber(ARGV[4]) then return {2, 0} end
+if TAGGED and ARGV[6] == '1' and key_tag(KEYS[1]) ~= user_tag(stored['namespace'], ARGV[5]) then return {3, 0} end
 local before = user_set(ARGV[1], stored)
 if ARGV[6] == '1' then stored['user_id'] = ARGV[5] else stored['user_id'] = cjson.null end
 stored['payload'] = ARGV[7]
@@ -107,6 +134,18 @@ redis.call('DEL', KEYS[1])
 index(user_set(ARGV[1], cjson.decode(raw)), ARGV[2], 0, tonumber(ARGV[3]))
 return 1";
 
+/// KEYS: session. ARGV: prefix, member, now, expected version, layout. Takes a live session
+/// out (deleted, and out of its user's index) if its version is still the expected one:
+/// the first half of a move to another slot. Returns {1, its JSON}, {2} changed, {0} gone.
+const TAKE_OUT: &str = r"
+local now = tonumber(ARGV[3])
+local stored = live(KEYS[1], now)
+if not stored then return {0, false} end
+if stored['version'] ~= tonumber(ARGV[4]) then return {2, false} end
+redis.call('DEL', KEYS[1])
+index(user_set(ARGV[1], stored), ARGV[2], 0, now)
+return {1, cjson.encode(stored)}";
+
 /// KEYS: user set. ARGV: session key prefix, batch size. Deletes up to one batch of the
 /// user's sessions and their members; returns how many sessions it deleted and how many
 /// members remain. Small batches keep each call short, so Redis never stalls.
@@ -122,10 +161,11 @@ return {deleted, redis.call('ZCARD', KEYS[1])}";
 /// How many sessions one `revoke_user` call deletes at a time.
 const REVOKE_BATCH: usize = 500;
 
-/// Sessions in Redis: see the module docs for the layout.
+/// Sessions in Redis, on one server or a Redis Cluster: see the module docs for the layout.
 ///
-/// The connection reconnects by itself after the server restarts; while it is down,
-/// operations fail fast with [`StoreErrorKind::Unavailable`]. Needs Redis 7 or later.
+/// The connection reconnects by itself after the server restarts (or, on a cluster, follows
+/// `MOVED`/`ASK` and refreshes its slot map after a failover); while it is down, operations
+/// fail fast with [`StoreErrorKind::Unavailable`]. Needs Redis 7 or later (or Valkey).
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), sessionkit_runtime::Error> {
@@ -136,8 +176,16 @@ const REVOKE_BATCH: usize = 500;
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    connection: Connection,
     prefix: String,
+}
+
+/// One server, or a cluster: the same scripts and commands go to either, and only the key
+/// layout differs (hash-tagged on a cluster).
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -166,6 +214,7 @@ struct Scripts {
     extend: redis::Script,
     rotate: redis::Script,
     delete: redis::Script,
+    take_out: redis::Script,
     delete_user_batch: redis::Script,
 }
 
@@ -179,6 +228,7 @@ fn scripts() -> &'static Scripts {
             extend: with_index(EXTEND),
             rotate: with_index(ROTATE),
             delete: with_index(DELETE),
+            take_out: with_index(TAKE_OUT),
             delete_user_batch: redis::Script::new(DELETE_USER_BATCH),
         }
     })
@@ -203,9 +253,75 @@ impl RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(RedisStore {
-            connection,
+            connection: Connection::Single(connection),
             prefix: prefix.to_owned(),
         })
+    }
+
+    /// Connects to a Redis Cluster (or a Valkey cluster) through any of its nodes
+    /// (`redis://host:port/`), with keys under `sessionkit:`. The client learns the slot
+    /// map from them, follows `MOVED` and `ASK`, and refreshes the map when a node fails
+    /// over.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), sessionkit_runtime::Error> {
+    /// use sessionkit_runtime::db::RedisStore;
+    ///
+    /// let store = RedisStore::connect_cluster([
+    ///     "redis://10.0.0.1:6379/",
+    ///     "redis://10.0.0.2:6379/",
+    ///     "redis://10.0.0.3:6379/",
+    /// ])
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_cluster<N: AsRef<str>>(
+        nodes: impl IntoIterator<Item = N>,
+    ) -> Result<RedisStore, Error> {
+        RedisStore::connect_cluster_with_prefix(nodes, "sessionkit:").await
+    }
+
+    /// [`RedisStore::connect_cluster`] with another key prefix. The prefix may not hold
+    /// `{` or `}`, which would change the hash tag.
+    pub async fn connect_cluster_with_prefix<N: AsRef<str>>(
+        nodes: impl IntoIterator<Item = N>,
+        prefix: &str,
+    ) -> Result<RedisStore, Error> {
+        if prefix.contains(['{', '}']) {
+            return Err(Error::InvalidInput(
+                "a cluster key prefix may not contain `{` or `}`",
+            ));
+        }
+        let nodes: Vec<String> = nodes
+            .into_iter()
+            .map(|node| node.as_ref().to_owned())
+            .collect();
+        let client = ClusterClientBuilder::new(nodes)
+            .connection_timeout(Duration::from_secs(2))
+            .response_timeout(Duration::from_secs(2))
+            .retries(3)
+            .min_retry_wait(50)
+            .max_retry_wait(500)
+            .build()
+            .map_err(unavailable)?;
+        let connection = client.get_async_connection().await.map_err(unavailable)?;
+        Ok(RedisStore {
+            connection: Connection::Cluster(connection),
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    /// Whether keys carry hash tags (on a cluster).
+    fn tagged(&self) -> bool {
+        matches!(self.connection, Connection::Cluster(_))
+    }
+
+    /// The last argument of every script with the shared functions: the key layout.
+    fn layout(&self) -> &'static str {
+        match self.tagged() {
+            true => "tagged",
+            false => "plain",
+        }
     }
 
     /// How many members a user's index holds: their live sessions, plus any that expired
@@ -215,12 +331,24 @@ impl RedisStore {
             .await
     }
 
+    /// `{prefix}{<tag>}` on a cluster, else the prefix: what every key of this tag starts
+    /// with.
+    fn slot_prefix(&self, tag: [u8; 2]) -> String {
+        match self.tagged() {
+            true => format!("{}{{{:04x}}}", self.prefix, u16::from_be_bytes(tag)),
+            false => self.prefix.clone(),
+        }
+    }
+
     fn session_key(&self, key: &SessionKey) -> String {
-        format!("{}s:{}", self.prefix, key.to_hex())
+        format!("{}s:{}", self.slot_prefix(key.tag()), key.to_hex())
     }
 
     fn user_key(&self, namespace: &str, user_id: &str) -> String {
-        format!("{}u:{namespace}:{user_id}", self.prefix)
+        format!(
+            "{}u:{namespace}:{user_id}",
+            self.slot_prefix(super::id::user_tag(namespace, user_id))
+        )
     }
 
     fn encode(record: &Record) -> Result<String, Error> {
@@ -238,22 +366,73 @@ impl RedisStore {
     }
 
     async fn run<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, Error> {
-        let mut connection = self.connection.clone();
-        command
-            .query_async(&mut connection)
-            .await
-            .map_err(unavailable)
+        match &self.connection {
+            Connection::Single(connection) => command.query_async(&mut connection.clone()).await,
+            Connection::Cluster(connection) => command.query_async(&mut connection.clone()).await,
+        }
+        .map_err(unavailable)
     }
 
     async fn invoke<T: redis::FromRedisValue>(
         &self,
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Result<T, Error> {
-        let mut connection = self.connection.clone();
-        invocation
-            .invoke_async(&mut connection)
-            .await
-            .map_err(unavailable)
+        match &self.connection {
+            Connection::Single(connection) => {
+                invocation.invoke_async(&mut connection.clone()).await
+            }
+            Connection::Cluster(connection) => {
+                invocation.invoke_async(&mut connection.clone()).await
+            }
+        }
+        .map_err(unavailable)
+    }
+
+    /// Moves a session to another slot (a new user's): taken out of the old one if its
+    /// version is as expected, then written into the new one, each by one atomic script.
+    #[allow(clippy::too_many_arguments)]
+    async fn move_to_slot(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Updated, Error> {
+        let taken: (i64, Option<String>) = self
+            .invoke(
+                scripts()
+                    .take_out
+                    .key(self.session_key(old))
+                    .arg(&self.prefix)
+                    .arg(old.to_hex())
+                    .arg(now)
+                    .arg(expected_version)
+                    .arg(self.layout()),
+            )
+            .await?;
+        let stored = match taken {
+            (1, Some(stored)) => stored,
+            (2, _) => return Ok(Updated::Changed),
+            _ => return Ok(Updated::Gone),
+        };
+        let stored: Stored = serde_json::from_str(&stored).map_err(corrupt)?;
+        let record = Record {
+            key: *new,
+            namespace: stored.namespace,
+            user_id: user_id.map(str::to_owned),
+            payload: payload.to_owned(),
+            created_at: stored.created_at,
+            expires_at,
+            version: stored.version + 1,
+            label: stored.label,
+        };
+        // Out of the old slot and not yet in the new one: a failure here leaves the user
+        // signed out, never signed in twice.
+        self.create(&record).await?;
+        Ok(Updated::Done(record.version))
     }
 }
 
@@ -268,11 +447,16 @@ impl SessionStore for RedisStore {
                     .arg(RedisStore::encode(record)?)
                     .arg(record.expires_at)
                     .arg(record.key.to_hex())
-                    .arg(time::OffsetDateTime::now_utc().unix_timestamp()),
+                    .arg(time::OffsetDateTime::now_utc().unix_timestamp())
+                    .arg(self.layout()),
             )
             .await?;
         match created {
             1 => Ok(()),
+            3 => Err(StoreError::error(
+                StoreErrorKind::Rejected,
+                "the session key's tag is not its user's: a cluster keeps them in one slot",
+            )),
             _ => Err(StoreError::error(
                 StoreErrorKind::Conflict,
                 "duplicate session key",
@@ -319,12 +503,14 @@ impl SessionStore for RedisStore {
                     .arg(expected_version)
                     .arg(user_id.unwrap_or_default())
                     .arg(u8::from(user_id.is_some()))
-                    .arg(payload),
+                    .arg(payload)
+                    .arg(self.layout()),
             )
             .await?;
         Ok(match outcome {
             1 => Updated::Done(version),
             2 => Updated::Changed,
+            3 => return Err(Error::UserChanged),
             _ => Updated::Gone,
         })
     }
@@ -343,7 +529,8 @@ impl SessionStore for RedisStore {
                     .arg(&self.prefix)
                     .arg(key.to_hex())
                     .arg(expires_at)
-                    .arg(now),
+                    .arg(now)
+                    .arg(self.layout()),
             )
             .await?;
         Ok((extended > 0).then_some(extended))
@@ -356,6 +543,12 @@ impl SessionStore for RedisStore {
         expires_at: i64,
         now: i64,
     ) -> Result<bool, Error> {
+        if self.tagged() && old.tag() != new.tag() {
+            return Err(StoreError::error(
+                StoreErrorKind::Rejected,
+                "a session moves within its slot: the new key needs the old key's tag",
+            ));
+        }
         let moved: i64 = self
             .invoke(
                 scripts()
@@ -366,7 +559,8 @@ impl SessionStore for RedisStore {
                     .arg(old.to_hex())
                     .arg(new.to_hex())
                     .arg(expires_at)
-                    .arg(now),
+                    .arg(now)
+                    .arg(self.layout()),
             )
             .await?;
         match moved {
@@ -386,10 +580,50 @@ impl SessionStore for RedisStore {
                     .key(self.session_key(key))
                     .arg(&self.prefix)
                     .arg(key.to_hex())
-                    .arg(time::OffsetDateTime::now_utc().unix_timestamp()),
+                    .arg(time::OffsetDateTime::now_utc().unix_timestamp())
+                    .arg(self.layout()),
             )
             .await?;
         Ok(deleted == 1)
+    }
+
+    /// On one server, or within one slot: [`SessionStore::update`] then
+    /// [`SessionStore::rotate`], as every store does. Across slots on a cluster (another
+    /// user's): taken out of the old slot, then written into the new one.
+    async fn replace(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Updated, Error> {
+        if self.tagged() && old.tag() != new.tag() {
+            return self
+                .move_to_slot(
+                    old,
+                    new,
+                    expected_version,
+                    user_id,
+                    payload,
+                    expires_at,
+                    now,
+                )
+                .await;
+        }
+        let version = match self
+            .update(old, expected_version, user_id, payload, now)
+            .await?
+        {
+            Updated::Done(version) => version,
+            other => return Ok(other),
+        };
+        match self.rotate(old, new, expires_at, now).await? {
+            true => Ok(Updated::Done(version)),
+            false => Ok(Updated::Gone),
+        }
     }
 
     /// Deletes in batches of 500 sessions, one short script each, until the user's set is
@@ -397,7 +631,10 @@ impl SessionStore for RedisStore {
     /// during the run is filed in the set and deleted by a later batch.
     async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
         let set = self.user_key(namespace, user_id);
-        let sessions = format!("{}s:", self.prefix);
+        let sessions = format!(
+            "{}s:",
+            self.slot_prefix(super::id::user_tag(namespace, user_id))
+        );
         let mut total = 0;
         loop {
             let (deleted, remaining): (u64, u64) = self
@@ -432,10 +669,12 @@ impl SessionStore for RedisStore {
             )
             .await?;
         let mut found = Vec::with_capacity(members.len());
+        // Every member is in the user's slot: one slot for every MGET.
+        let sessions = self.slot_prefix(super::id::user_tag(namespace, user_id));
         for chunk in members.chunks(REVOKE_BATCH) {
             let keys: Vec<String> = chunk
                 .iter()
-                .map(|member| format!("{}s:{member}", self.prefix))
+                .map(|member| format!("{sessions}s:{member}"))
                 .collect();
             let values: Vec<Option<String>> = self.run(redis::cmd("MGET").arg(&keys)).await?;
             for (member, value) in chunk.iter().zip(values) {
@@ -465,7 +704,15 @@ impl SessionStore for RedisStore {
     /// `namespace` that are expired as of `now` but not yet by Redis' clock (a skewed
     /// clock, or a `now` in the future), scanning the session keys. It is safe to run on
     /// an interval, as with every store.
+    ///
+    /// On a cluster this does nothing and returns 0: scanning every node's keyspace is what
+    /// a cluster deployment must not do, and there is nothing to reclaim, since Redis
+    /// deletes each session key at its expiry (`SET ... EXAT`) and each user's index
+    /// trims itself on every write and expires with its last member.
     async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
+        if self.tagged() {
+            return Ok(0);
+        }
         let pattern = format!("{}s:*", self.prefix);
         let mut cursor: u64 = 0;
         let mut purged = 0;

@@ -169,6 +169,41 @@ pub trait SessionStore: Send + Sync {
     /// Deletes one record. Returns whether it existed.
     fn delete(&self, key: &SessionKey) -> impl Future<Output = Result<bool, Error>> + Send;
 
+    /// Writes a new payload and user id into a live record, only if its version is still
+    /// `expected_version`, and moves it to the new key `new` with the expiry `expires_at`
+    /// (`SessionManager::regenerate_with`). Returns `Done` with the new version, or
+    /// `Changed`/`Gone` with nothing written.
+    ///
+    /// The default is [`SessionStore::update`], then [`SessionStore::rotate`]: each is one
+    /// atomic step, and nobody knows `new` before this returns, so a write that lands
+    /// between the two is moved along with the record, and a revocation between them
+    /// leaves nothing at `new` (`Gone`).
+    #[allow(clippy::too_many_arguments)]
+    fn replace(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<Updated, Error>> + Send {
+        async move {
+            let version = match self
+                .update(old, expected_version, user_id, payload, now)
+                .await?
+            {
+                Updated::Done(version) => version,
+                other => return Ok(other),
+            };
+            match self.rotate(old, new, expires_at, now).await? {
+                true => Ok(Updated::Done(version)),
+                false => Ok(Updated::Gone),
+            }
+        }
+    }
+
     /// Deletes every record of a user in one namespace. Returns how many.
     fn delete_user(
         &self,
@@ -238,6 +273,27 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
 
     fn delete(&self, key: &SessionKey) -> impl Future<Output = Result<bool, Error>> + Send {
         (**self).delete(key)
+    }
+
+    fn replace(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<Updated, Error>> + Send {
+        (**self).replace(
+            old,
+            new,
+            expected_version,
+            user_id,
+            payload,
+            expires_at,
+            now,
+        )
     }
 
     fn delete_user(
