@@ -37,7 +37,7 @@ publish = false
 [workspace]
 
 [dependencies]
-sessionkit = {{ path = {repo:?}, features = ["axum", "actix", "sqlite"] }}
+sessionkit = {{ path = {repo:?}, features = ["axum", "actix", "sqlite", "redis"] }}
 serde = {{ version = "1", features = ["derive"] }}
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
 axum = "0.8"
