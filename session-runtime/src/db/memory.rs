@@ -203,12 +203,28 @@ impl SessionStore for MemoryStore {
         Ok(found)
     }
 
+    /// In batches of 1,000, taking the lock once per batch, so that readers wait for one
+    /// batch at most, not for a million expired sessions.
     async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
-        let mut inner = self.lock();
-        let before = inner.records.len();
-        inner
-            .records
-            .retain(|_, record| record.namespace != namespace || record.expires_at > now);
-        Ok((before - inner.records.len()) as u64)
+        const BATCH: usize = 1000;
+        let mut purged = 0;
+        loop {
+            let mut inner = self.lock();
+            let batch: Vec<SessionKey> = inner
+                .records
+                .iter()
+                .filter(|(_, record)| record.namespace == namespace && record.expires_at <= now)
+                .map(|(key, _)| *key)
+                .take(BATCH)
+                .collect();
+            for key in &batch {
+                inner.records.remove(key);
+            }
+            drop(inner);
+            purged += batch.len() as u64;
+            if batch.len() < BATCH {
+                return Ok(purged);
+            }
+        }
     }
 }

@@ -68,7 +68,8 @@ const STATEMENTS: Statements = Statements {
     delete: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash = $1",
     delete_user: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = $1 AND user_id = $2",
     list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = $1 AND user_id = $2 AND expires_at > $3 ORDER BY created_at, id_hash",
-    purge: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = $1 AND expires_at <= $2",
+    // One batch: `purge_expired` repeats it until a batch comes back short.
+    purge: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash IN (SELECT id_hash FROM sessionkit_sessions_v2 WHERE namespace = $1 AND expires_at <= $2 LIMIT 1000)",
 };
 
 sql_store!(PostgresStore, STATEMENTS);

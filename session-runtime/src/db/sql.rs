@@ -96,6 +96,9 @@ pub(super) struct Statements {
     pub purge: &'static str,
 }
 
+/// How many rows one purge statement deletes at most (the `LIMIT` in both stores' `purge`).
+pub(crate) const PURGE_BATCH: u64 = 1000;
+
 /// `impl SessionStore` for a store with a `pool` field, running `$statements`. The same
 /// code serves SQLite and PostgreSQL; only the statements differ. Each operation is one
 /// statement, so the database makes it atomic.
@@ -241,14 +244,23 @@ macro_rules! sql_store {
                 rows.iter().map($crate::db::sql::info).collect()
             }
 
+            // In batches of `PURGE_BATCH` rows, each its own short statement, so that a
+            // million expired rows never hold the database's write lock (SQLite has one)
+            // for more than a few milliseconds at a time.
             async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, $crate::Error> {
-                let done = sqlx::query($statements.purge)
-                    .bind(namespace)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::db::sql::unavailable)?;
-                Ok(done.rows_affected())
+                let mut purged = 0;
+                loop {
+                    let done = sqlx::query($statements.purge)
+                        .bind(namespace)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::db::sql::unavailable)?;
+                    purged += done.rows_affected();
+                    if done.rows_affected() < $crate::db::sql::PURGE_BATCH {
+                        return Ok(purged);
+                    }
+                }
             }
         }
     };

@@ -86,7 +86,8 @@ const STATEMENTS: Statements = Statements {
     delete: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash = ?",
     delete_user: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ?",
     list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ? AND expires_at > ? ORDER BY created_at, id_hash",
-    purge: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = ? AND expires_at <= ?",
+    // One batch: `purge_expired` repeats it until a batch comes back short.
+    purge: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash IN (SELECT id_hash FROM sessionkit_sessions_v2 WHERE namespace = ? AND expires_at <= ? LIMIT 1000)",
 };
 
 sql_store!(SqliteStore, STATEMENTS);
