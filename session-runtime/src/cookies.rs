@@ -409,4 +409,49 @@ mod tests {
             Err(Error::TooLarge { .. })
         ));
     }
+
+    fn chunked() -> SessionConfig {
+        SessionConfig::DEFAULT
+            .with_cookie_name("s")
+            .with_chunked(true)
+    }
+
+    #[test]
+    fn chunks_join_in_index_order_and_refuse_gaps_repeats_and_excess() {
+        let config = chunked();
+        assert_eq!(
+            read_session_value("s.1=b; x=1; s.0=a; s.2=c", &config).unwrap(),
+            "abc"
+        );
+        // The whole cookie wins over chunks; a type without `chunked` ignores chunks.
+        assert_eq!(read_session_value("s.0=a; s=w", &config).unwrap(), "w");
+        assert_eq!(
+            read_session_value("s.0=a", &SessionConfig::DEFAULT.with_cookie_name("s")),
+            Err(Error::Missing)
+        );
+        assert_eq!(read_session_value("", &config), Err(Error::Missing));
+        for gap in ["s.1=b", "s.0=a; s.2=c", "s.999=z"] {
+            assert!(
+                matches!(read_session_value(gap, &config), Err(Error::Malformed(_))),
+                "{gap}"
+            );
+        }
+        assert_eq!(
+            read_session_value("s.0=a; s.0=b", &config),
+            Err(Error::DuplicateCookie { count: 2 })
+        );
+        let many: Vec<String> = (0..9).map(|i| format!("s.{i}=x")).collect();
+        assert!(matches!(
+            read_session_value(&many.join("; "), &config),
+            Err(Error::TooLarge { .. })
+        ));
+        // Not chunk names: a leading zero, a sign, other text.
+        for other in ["s.00=a", "s.+1=a", "s.1a=a", "s.=a", "sx.0=a"] {
+            assert_eq!(
+                read_session_value(other, &config),
+                Err(Error::Missing),
+                "{other}"
+            );
+        }
+    }
 }

@@ -69,7 +69,7 @@ fn tag_of(session_id: &str) -> Option<[u8; 2]> {
 
 /// What a store files a session under: `sha256(sid)`. Knowing it does not give the
 /// session id, so it cannot be turned back into a cookie.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SessionKey([u8; 32]);
 
 impl SessionKey {

@@ -1,6 +1,6 @@
 //! [`MemoryStore`]: sessions in a map, for tests and single-process prototypes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
@@ -10,18 +10,31 @@ use crate::error::Error;
 /// Sessions in process memory. They vanish with the process and are not shared between
 /// servers; use it for tests.
 ///
-/// Unlike a map that only grows, it evicts: an expired session is dropped when it is
-/// looked up, and a full sweep runs on `create` once the map has doubled since the last.
+/// Beside the map it keeps each namespace's sessions ordered by expiry and each user's
+/// sessions by key, so that no call walks every session: a purge or a "log out everywhere"
+/// touches what it removes, in batches of 1,000 with the lock let go between them. An
+/// expired session is dropped when it is looked up, and each `create` drops a few of the
+/// longest-expired, so the map does not grow with sessions nobody reads again.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
 }
 
+type Keyed<V> = HashMap<SessionKey, V, BuildHasherDefault<KeyHasher>>;
+
 #[derive(Debug, Default)]
 struct Inner {
-    records: HashMap<SessionKey, Record, BuildHasherDefault<KeyHasher>>,
-    sweep_at_len: usize,
+    records: Keyed<Record>,
+    /// Per namespace, `(expires_at, key)` of every record.
+    by_expiry: BTreeMap<String, BTreeSet<(i64, SessionKey)>>,
+    /// Per `(namespace, user id)`, the keys of their records.
+    by_user: HashMap<(String, String), HashSet<SessionKey, BuildHasherDefault<KeyHasher>>>,
 }
+
+/// How many records one batch of a purge or a revocation removes under the lock.
+const BATCH: usize = 1000;
+/// How many expired records a `create` drops on its way.
+const EVICT_PER_CREATE: usize = 16;
 
 impl MemoryStore {
     /// An empty store.
@@ -40,16 +53,18 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave a half-written record: every
-        // mutation is a single map operation.
+        // A panic while holding the lock cannot leave the indexes half-written in a way
+        // that matters: each index entry is added with its record and removed with it, and
+        // a stale index entry is skipped.
         self.inner
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
-/// Session keys are SHA-256 digests of ids from the CSPRNG: uniform, and chosen by nobody,
-/// so their first eight bytes are already a good hash and SipHash's flooding defence buys
+/// Session keys begin with a two-byte slot tag (a user's, shared by all their sessions);
+/// the next eight bytes are from a SHA-256 digest of an id from the CSPRNG: uniform, and
+/// chosen by nobody, so they are already a good hash and SipHash's flooding defence buys
 /// nothing.
 #[derive(Debug, Default, Clone, Copy)]
 struct KeyHasher(u64);
@@ -60,7 +75,7 @@ impl Hasher for KeyHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for (index, byte) in bytes.iter().take(8).enumerate() {
+        for (index, byte) in bytes.iter().skip(2).take(8).enumerate() {
             self.0 ^= u64::from(*byte) << (8 * index);
         }
     }
@@ -69,15 +84,42 @@ impl Hasher for KeyHasher {
 }
 
 impl Inner {
-    fn sweep(&mut self, now: i64) -> u64 {
-        let before = self.records.len();
-        self.records.retain(|_, record| record.expires_at > now);
-        self.sweep_at_len = (self.records.len() * 2).max(64);
-        (before - self.records.len()) as u64
+    fn user_of(record: &Record) -> Option<(String, String)> {
+        let user = record.user_id.as_ref()?;
+        Some((record.namespace.clone(), user.clone()))
     }
-}
 
-impl Inner {
+    fn insert(&mut self, record: Record) {
+        self.by_expiry
+            .entry(record.namespace.clone())
+            .or_default()
+            .insert((record.expires_at, record.key));
+        if let Some(user) = Inner::user_of(&record) {
+            self.by_user.entry(user).or_default().insert(record.key);
+        }
+        self.records.insert(record.key, record);
+    }
+
+    fn remove(&mut self, key: &SessionKey) -> Option<Record> {
+        let record = self.records.remove(key)?;
+        if let Some(set) = self.by_expiry.get_mut(&record.namespace) {
+            set.remove(&(record.expires_at, record.key));
+        }
+        if let Some(user) = Inner::user_of(&record) {
+            self.unfile_user(user, key);
+        }
+        Some(record)
+    }
+
+    fn unfile_user(&mut self, user: (String, String), key: &SessionKey) {
+        if let Some(keys) = self.by_user.get_mut(&user) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_user.remove(&user);
+            }
+        }
+    }
+
     /// The live record at `key`; an expired one is dropped on the way.
     fn live(&mut self, key: &SessionKey, now: i64) -> Option<&mut Record> {
         if self
@@ -85,9 +127,65 @@ impl Inner {
             .get(key)
             .is_some_and(|record| record.expires_at <= now)
         {
-            self.records.remove(key);
+            self.remove(key);
         }
         self.records.get_mut(key)
+    }
+
+    fn set_expiry(&mut self, key: &SessionKey, expires_at: i64) {
+        let Some(record) = self.records.get_mut(key) else {
+            return;
+        };
+        let before = (record.expires_at, record.key);
+        record.expires_at = expires_at;
+        if let Some(set) = self.by_expiry.get_mut(&record.namespace) {
+            set.remove(&before);
+            set.insert((expires_at, *key));
+        }
+    }
+
+    fn set_user(&mut self, key: &SessionKey, user_id: Option<&str>) {
+        let Some(record) = self.records.get_mut(key) else {
+            return;
+        };
+        if record.user_id.as_deref() == user_id {
+            return;
+        }
+        let before = Inner::user_of(record);
+        record.user_id = user_id.map(str::to_owned);
+        let after = Inner::user_of(record);
+        if let Some(before) = before {
+            self.unfile_user(before, key);
+        }
+        if let Some(after) = after {
+            self.by_user.entry(after).or_default().insert(*key);
+        }
+    }
+
+    /// Up to `limit` keys of `namespace` that expired by `now`, longest-expired first.
+    fn expired(&self, namespace: &str, now: i64, limit: usize) -> Vec<SessionKey> {
+        self.by_expiry.get(namespace).map_or_else(Vec::new, |set| {
+            set.iter()
+                .take_while(|(expires_at, _)| *expires_at <= now)
+                .take(limit)
+                .map(|(_, key)| *key)
+                .collect()
+        })
+    }
+
+    /// Drops a few expired records of any namespace.
+    fn evict(&mut self, now: i64) {
+        let namespaces: Vec<String> = self.by_expiry.keys().cloned().collect();
+        let mut budget = EVICT_PER_CREATE;
+        for namespace in namespaces {
+            for key in self.expired(&namespace, now, budget) {
+                self.remove(&key);
+                budget -= 1;
+            }
+            if budget == 0 {
+                return;
+            }
+        }
     }
 }
 
@@ -95,17 +193,14 @@ impl Inner {
 impl SessionStore for MemoryStore {
     async fn create(&self, record: &Record) -> Result<(), Error> {
         let mut inner = self.lock();
-        if inner.records.len() >= inner.sweep_at_len {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            inner.sweep(now);
-        }
+        inner.evict(time::OffsetDateTime::now_utc().unix_timestamp());
         if inner.records.contains_key(&record.key) {
             return Err(StoreError::error(
                 StoreErrorKind::Conflict,
                 "duplicate session key",
             ));
         }
-        inner.records.insert(record.key, record.clone());
+        inner.insert(record.clone());
         Ok(())
     }
 
@@ -128,10 +223,11 @@ impl SessionStore for MemoryStore {
         if stored.version != expected_version {
             return Ok(Updated::Changed);
         }
-        stored.user_id = user_id.map(str::to_owned);
         payload.clone_into(&mut stored.payload);
         stored.version += 1;
-        Ok(Updated::Done(stored.version))
+        let version = stored.version;
+        inner.set_user(key, user_id);
+        Ok(Updated::Done(version))
     }
 
     async fn extend(
@@ -141,10 +237,12 @@ impl SessionStore for MemoryStore {
         now: i64,
     ) -> Result<Option<i64>, Error> {
         let mut inner = self.lock();
-        Ok(inner.live(key, now).map(|stored| {
-            stored.expires_at = stored.expires_at.max(expires_at);
-            stored.expires_at
-        }))
+        let Some(stored) = inner.live(key, now) else {
+            return Ok(None);
+        };
+        let expires_at = stored.expires_at.max(expires_at);
+        inner.set_expiry(key, expires_at);
+        Ok(Some(expires_at))
     }
 
     async fn rotate(
@@ -164,26 +262,43 @@ impl SessionStore for MemoryStore {
                 "duplicate session key",
             ));
         }
-        let Some(mut record) = inner.records.remove(old) else {
+        let Some(mut record) = inner.remove(old) else {
             return Ok(false);
         };
         record.key = *new;
         record.expires_at = expires_at;
-        inner.records.insert(*new, record);
+        inner.insert(record);
         Ok(true)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
-        Ok(self.lock().records.remove(key).is_some())
+        Ok(self.lock().remove(key).is_some())
     }
 
+    /// In batches of 1,000 under the lock, until the user has none left: a session created
+    /// meanwhile is filed under the user and removed by a later batch.
     async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
-        let mut inner = self.lock();
-        let before = inner.records.len();
-        inner
-            .records
-            .retain(|_, record| !record.belongs_to(namespace, user_id));
-        Ok((before - inner.records.len()) as u64)
+        let user = (namespace.to_owned(), user_id.to_owned());
+        let mut deleted = 0;
+        loop {
+            // In a block, so that no guard is held across the `await`.
+            let removed = {
+                let mut inner = self.lock();
+                let batch: Vec<SessionKey> = inner
+                    .by_user
+                    .get(&user)
+                    .map_or_else(Vec::new, |keys| keys.iter().take(BATCH).copied().collect());
+                for key in &batch {
+                    inner.remove(key);
+                }
+                batch.len()
+            };
+            deleted += removed as u64;
+            if removed < BATCH {
+                return Ok(deleted);
+            }
+            yield_now().await;
+        }
     }
 
     async fn list_user(
@@ -193,9 +308,13 @@ impl SessionStore for MemoryStore {
         now: i64,
     ) -> Result<Vec<SessionInfo>, Error> {
         let inner = self.lock();
+        let user = (namespace.to_owned(), user_id.to_owned());
         let mut found: Vec<SessionInfo> = inner
-            .records
-            .values()
+            .by_user
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| inner.records.get(key))
             .filter(|record| record.belongs_to(namespace, user_id) && record.expires_at > now)
             .map(SessionInfo::from)
             .collect();
@@ -203,28 +322,36 @@ impl SessionStore for MemoryStore {
         Ok(found)
     }
 
-    /// In batches of 1,000, taking the lock once per batch, so that readers wait for one
-    /// batch at most, not for a million expired sessions.
+    /// In batches of 1,000 from the namespace's expiry order, taking the lock once per
+    /// batch and yielding between them, so that readers wait for one batch at most.
     async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
-        const BATCH: usize = 1000;
         let mut purged = 0;
         loop {
-            let mut inner = self.lock();
-            let batch: Vec<SessionKey> = inner
-                .records
-                .iter()
-                .filter(|(_, record)| record.namespace == namespace && record.expires_at <= now)
-                .map(|(key, _)| *key)
-                .take(BATCH)
-                .collect();
-            for key in &batch {
-                inner.records.remove(key);
-            }
-            drop(inner);
-            purged += batch.len() as u64;
-            if batch.len() < BATCH {
+            let removed = {
+                let mut inner = self.lock();
+                let batch = inner.expired(namespace, now, BATCH);
+                for key in &batch {
+                    inner.remove(key);
+                }
+                batch.len()
+            };
+            purged += removed as u64;
+            if removed < BATCH {
                 return Ok(purged);
             }
+            yield_now().await;
         }
     }
+}
+
+/// Lets others take the lock between batches. `std`'s mutex is not fair: a loop that takes
+/// it again at once keeps it from a reader that another thread has just woken, for as long
+/// as the loop runs. With the `tokio` feature the task sleeps for a tick of tokio's timer
+/// (about a millisecond, ample for any waiting reader), which adds about a second to a
+/// purge of a million sessions; without it, the thread gives up its time slice.
+async fn yield_now() {
+    #[cfg(feature = "tokio")]
+    tokio::time::sleep(std::time::Duration::from_micros(100)).await;
+    #[cfg(not(feature = "tokio"))]
+    std::thread::yield_now();
 }

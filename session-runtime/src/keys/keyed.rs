@@ -227,7 +227,7 @@ fn cbc_tag(mac: &Hmac<Sha512>, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> [u8;
 
 #[cfg(test)]
 mod tests {
-    use super::{Keyed, mac_len};
+    use super::{CBC_IV_LEN, Keyed, mac_len};
     use crate::config::Algorithm;
 
     /// RFC 4231 test case 2 ("Jefe"): the wiring to `hmac` gives the published tags.
@@ -299,5 +299,73 @@ mod tests {
         assert!(keyed.open(iv, b"", &mut data, tag));
         assert_eq!(data, plain);
         assert!(keyed.sign(b"x").is_none() && !keyed.verify(b"x", &[0; 32]));
+    }
+
+    #[test]
+    fn a256cbc_hs512_gives_rfc_7518s_test_case_and_refuses_what_it_must() {
+        // RFC 7518, appendix B.3 (AES_256_CBC_HMAC_SHA_512).
+        let hex = |s: &str| -> Vec<u8> {
+            let s: String = s.split_whitespace().collect();
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let key = hex(
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+             202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+        );
+        let plain = hex(
+            "41206369706865722073797374656d206d757374206e6f7420626520726571756972656420746f
+             206265207365637265742c20616e64206974206d7573742062652061626c6520746f2066616c6c
+             20696e746f207468652068616e6473206f662074686520656e656d7920776974686f757420696e
+             636f6e76656e69656e6365",
+        );
+        let iv: [u8; CBC_IV_LEN] = hex("1af38c2dc2b96ffdd86694092341bc04").try_into().unwrap();
+        let aad = hex(
+            "546865207365636f6e64207072696e6369706c65206f66204175677573746520
+             4b6572636b686f666673",
+        );
+        let keyed = Keyed::new(Algorithm::A256CbcHs512, &key);
+        let mut buffer = plain.clone();
+        buffer.resize(plain.len() / 16 * 16 + 16, 0);
+        let tag = keyed
+            .seal_cbc(iv, &aad, &mut buffer, plain.len())
+            .expect("a CBC key");
+        assert_eq!(
+            buffer,
+            hex(
+                "4affaaadb78c31c5da4b1b590d10ffbd3dd8d5d302423526912da037ecbcc7bd822c301dd67c373bccb584ad3e9279c2
+                 e6d12a1374b77f077553df829410446b36ebd97066296ae6427ea75c2e0846a11a09ccf5370dc80bfecbad28c73f09b3
+                 a3b75e662a2594410ae496b2e2e6609e31e6e02cc837f053d21f37ff4f51950bbe2638d09dd7a4930930806d0703b1f6"
+            )
+        );
+        assert_eq!(
+            tag.to_vec(),
+            hex("4dd3b4c088a7f45c216839645b2012bf2e6269a8c56a816dbc1b267761955bc5")
+        );
+        let sealed = buffer.clone();
+        assert_eq!(
+            keyed.open_cbc(iv, &aad, &mut buffer, &tag),
+            Some(plain.len())
+        );
+        assert_eq!(&buffer[..plain.len()], &plain[..]);
+        // Refused: another tag, a short tag, other AAD; and a ciphertext that is not whole
+        // blocks, even under a tag computed over it, is refused without a panic.
+        let mut data = sealed.clone();
+        let mut wrong = tag;
+        wrong[0] ^= 1;
+        assert_eq!(keyed.open_cbc(iv, &aad, &mut data, &wrong), None);
+        assert_eq!(keyed.open_cbc(iv, &aad, &mut data, &tag[..16]), None);
+        assert_eq!(keyed.open_cbc(iv, b"other", &mut data, &tag), None);
+        let Keyed::CbcHs512 { mac, .. } = &keyed else {
+            unreachable!()
+        };
+        let mut ragged = sealed[..17].to_vec();
+        let ragged_tag = super::cbc_tag(mac, &aad, &iv, &ragged);
+        assert_eq!(keyed.open_cbc(iv, &aad, &mut ragged, &ragged_tag), None);
+        let mut empty = Vec::new();
+        let empty_tag = super::cbc_tag(mac, &aad, &iv, &empty);
+        assert_eq!(keyed.open_cbc(iv, &aad, &mut empty, &empty_tag), None);
     }
 }
