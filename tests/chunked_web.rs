@@ -81,6 +81,15 @@ fn cookies_split_on_auth_js_boundaries_and_shrink_without_leftovers() {
     let token = big(6000).encrypt(&keys()).unwrap();
     assert!(token.len() > 2 * 3936 && token.len() <= 3 * 3936);
 
+    // Growing from one cookie to chunks: the whole cookie is removed once, not twice.
+    let grown = big(6000)
+        .cookies_replacing(&keys(), &format!("{NAME}=old"))
+        .unwrap();
+    let mut grown_names = names(&grown);
+    grown_names.sort();
+    grown_names.dedup();
+    assert_eq!(grown_names.len(), grown.len(), "{:?}", names(&grown));
+
     // Shrinking from four chunks to one cookie: all four chunks are removed.
     let jar = four_chunks();
     let small = ada().cookies_replacing(&keys(), &header_of(&jar)).unwrap();

@@ -248,6 +248,7 @@ pub(crate) fn session_cookies(
         // Whoever reads the whole cookie first (this crate, iron-session) would otherwise
         // keep reading an older, smaller session.
         cookies.push(removal_cookie(config));
+        written.whole = true;
     }
     cookies.extend(stale(config, carried, |name| {
         written.names(config.cookie_name).any(|set| set == name)
