@@ -613,17 +613,17 @@ impl SessionStore for RedisStore {
                 )
                 .await;
         }
-        let version = match self
-            .update(old, expected_version, user_id, payload, now)
-            .await?
-        {
-            Updated::Done(version) => version,
-            other => return Ok(other),
-        };
-        match self.rotate(old, new, expires_at, now).await? {
-            true => Ok(Updated::Done(version)),
-            false => Ok(Updated::Gone),
-        }
+        super::store::update_then_rotate(
+            self,
+            old,
+            new,
+            expected_version,
+            user_id,
+            payload,
+            expires_at,
+            now,
+        )
+        .await
     }
 
     /// Deletes in batches of 500 sessions, one short script each, until the user's set is

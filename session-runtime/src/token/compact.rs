@@ -83,6 +83,18 @@ impl Compact {
         self.0.push(b'.');
     }
 
+    /// Appends the rest of a `dir` JWE after its header: the empty encrypted-key segment,
+    /// then the IV, the ciphertext and the tag, each base64url, dot-separated.
+    pub(crate) fn push_dir_jwe_body(&mut self, iv: &[u8], ciphertext: &[u8], tag: &[u8]) {
+        self.push_dot();
+        self.push_dot();
+        self.push_base64(iv);
+        self.push_dot();
+        self.push_base64(ciphertext);
+        self.push_dot();
+        self.push_base64(tag);
+    }
+
     /// Appends the base64url (unpadded) of `bytes`.
     pub(crate) fn push_base64(&mut self, bytes: &[u8]) {
         let start = self.0.len();

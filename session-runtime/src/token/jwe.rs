@@ -44,14 +44,7 @@ pub(crate) fn seal(
     let mut token =
         Compact::with_capacity(header.len() + (IV_LEN + claims.len() + TAG_LEN) * 4 / 3 + 12);
     token.push_str(&header);
-    // The empty segment is the encrypted key, which `dir` leaves out.
-    token.push_dot();
-    token.push_dot();
-    token.push_base64(&iv);
-    token.push_dot();
-    token.push_base64(&claims);
-    token.push_dot();
-    token.push_base64(&tag);
+    token.push_dir_jwe_body(&iv, &claims, &tag);
     Ok(token.finish())
 }
 

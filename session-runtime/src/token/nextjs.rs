@@ -58,9 +58,6 @@ pub(crate) fn seal(
         let header = Header::encode(&[("alg", "dir"), ("enc", binding.algorithm.name())], kid);
         let mut token = Compact::with_capacity(header.len() + claims.len() * 4 / 3 + 120);
         token.push_str(&header);
-        // The empty segment is the encrypted key, which `dir` leaves out.
-        token.push_dot();
-        token.push_dot();
         match binding.algorithm {
             Algorithm::A256CbcHs512 => {
                 let mut iv = [0u8; CBC_IV_LEN];
@@ -70,11 +67,7 @@ pub(crate) fn seal(
                 let tag = keyed
                     .seal_cbc(iv, header.as_bytes(), &mut claims, len)
                     .ok_or(Error::Serialize("the claims could not be encrypted".into()))?;
-                token.push_base64(&iv);
-                token.push_dot();
-                token.push_base64(&claims);
-                token.push_dot();
-                token.push_base64(&tag);
+                token.push_dir_jwe_body(&iv, &claims, &tag);
             }
             _ => {
                 let mut iv = [0u8; IV_LEN];
@@ -85,11 +78,7 @@ pub(crate) fn seal(
                         .ok_or(Error::Serialize(
                             "the claims are too large to encrypt".into(),
                         ))?;
-                token.push_base64(&iv);
-                token.push_dot();
-                token.push_base64(&claims);
-                token.push_dot();
-                token.push_base64(&tag);
+                token.push_dir_jwe_body(&iv, &claims, &tag);
             }
         }
         Ok(token.finish())
