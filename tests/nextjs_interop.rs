@@ -65,6 +65,16 @@ fn header_after(cookies: &[Cookie<'static>]) -> String {
     )
 }
 
+/// The request cookies a browser sends after these `Set-Cookie`s, as the object the Node
+/// side reads: the live ones only.
+fn request_cookies(cookies: &[Cookie<'static>]) -> serde_json::Map<String, Value> {
+    cookies
+        .iter()
+        .filter(|cookie| !cookie.value().is_empty())
+        .map(|cookie| (cookie.name().to_owned(), cookie.value().into()))
+        .collect()
+}
+
 /// The request cookies of a list of `{name, value}` that Node wrote, as an object.
 fn as_request_cookies(written: &Value) -> Value {
     let mut cookies = serde_json::Map::new();
@@ -194,10 +204,7 @@ fn authjs_chunked_sessions_travel_both_ways() {
         ),
         "chunks of the same sizes as Auth.js's"
     );
-    let mut request = serde_json::Map::new();
-    for cookie in cookies.iter().filter(|c| !c.value().is_empty()) {
-        request.insert(cookie.name().into(), cookie.value().into());
-    }
+    let request = request_cookies(&cookies);
     let joined = node(
         "authjs-read",
         json!({ "name": AUTHJS_COOKIE, "cookies": request }),
@@ -397,10 +404,7 @@ fn nextauth_v4_tokens_travel_both_ways_chunked_and_rotated() {
             .filter(|c| !c.value().is_empty())
             .all(|c| c.value().len() <= 3933)
     );
-    let mut request = serde_json::Map::new();
-    for cookie in cookies.iter().filter(|c| !c.value().is_empty()) {
-        request.insert(cookie.name().into(), cookie.value().into());
-    }
+    let request = request_cookies(&cookies);
     let joined = node(
         "nextauth4-read",
         json!({ "name": NEXTAUTH_COOKIE, "cookies": request }),
@@ -552,10 +556,7 @@ fn iron_seals_travel_both_ways_chunked_and_rotated() {
         big
     );
     let cookies = big.cookies(&keys(PASSWORD)).unwrap();
-    let mut request = serde_json::Map::new();
-    for cookie in cookies.iter().filter(|c| !c.value().is_empty()) {
-        request.insert(cookie.name().into(), cookie.value().into());
-    }
+    let request = request_cookies(&cookies);
     assert!(request.len() > 1);
     let read = node(
         "iron-read",

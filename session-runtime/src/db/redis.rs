@@ -199,6 +199,22 @@ struct Stored {
     label: Option<String>,
 }
 
+impl Stored {
+    /// The record this JSON holds, filed under `key`.
+    fn into_record(self, key: SessionKey) -> Record {
+        Record {
+            key,
+            namespace: self.namespace,
+            user_id: self.user_id,
+            payload: self.payload,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            version: self.version,
+            label: self.label,
+        }
+    }
+}
+
 fn unavailable(err: redis::RedisError) -> Error {
     StoreError::error(StoreErrorKind::Unavailable, err)
 }
@@ -419,15 +435,13 @@ impl RedisStore {
             _ => return Ok(Updated::Gone),
         };
         let stored: Stored = serde_json::from_str(&stored).map_err(corrupt)?;
+        let version = stored.version + 1;
         let record = Record {
-            key: *new,
-            namespace: stored.namespace,
             user_id: user_id.map(str::to_owned),
             payload: payload.to_owned(),
-            created_at: stored.created_at,
             expires_at,
-            version: stored.version + 1,
-            label: stored.label,
+            version,
+            ..stored.into_record(*new)
         };
         // Out of the old slot and not yet in the new one: a failure here leaves the user
         // signed out, never signed in twice.
@@ -472,16 +486,7 @@ impl SessionStore for RedisStore {
             return Ok(None);
         };
         let stored: Stored = serde_json::from_str(&stored).map_err(corrupt)?;
-        Ok((stored.expires_at > now).then_some(Record {
-            key: *key,
-            namespace: stored.namespace,
-            user_id: stored.user_id,
-            payload: stored.payload,
-            created_at: stored.created_at,
-            expires_at: stored.expires_at,
-            version: stored.version,
-            label: stored.label,
-        }))
+        Ok((stored.expires_at > now).then(|| stored.into_record(*key)))
     }
 
     async fn update(
