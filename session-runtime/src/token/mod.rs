@@ -32,11 +32,10 @@ use crate::error::Error;
 use crate::keys::{Binding, Keys, Purpose};
 use cookie::Cookie;
 
-/// A token and the expiry written into it.
-pub(crate) struct Sealed {
-    pub token: String,
-    pub expires_at: OffsetDateTime,
-}
+/// The `exp` values that a cookie's `Expires` (an [`OffsetDateTime`]) can carry.
+const EXPIRY_RANGE: std::ops::RangeInclusive<i64> =
+    time::PrimitiveDateTime::MIN.assume_utc().unix_timestamp()
+        ..=time::PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
 
 /// The policy a token of `purpose` is made and read under: a database ticket is always
 /// sessionkit's own JWE (see [`SessionConfig::for_tickets`]).
@@ -54,10 +53,12 @@ pub(crate) fn seal<T: Serialize>(
     keys: &Keys,
     payload: &T,
     times: Times,
-) -> Result<Sealed, Error> {
+) -> Result<String, Error> {
     let config = &policy(config, purpose);
-    let expires_at = OffsetDateTime::from_unix_timestamp(times.exp)
-        .map_err(|_| Error::Serialize("the expiry time is out of range".into()))?;
+    // Checked as a number: the date itself is only needed for a cookie's `Expires`.
+    if !EXPIRY_RANGE.contains(&times.exp) {
+        return Err(Error::Serialize("the expiry time is out of range".into()));
+    }
     let key = keys.primary();
     let binding = Binding::of(config, purpose);
     let token = match config.format {
@@ -83,7 +84,7 @@ pub(crate) fn seal<T: Serialize>(
     if size > limit {
         return Err(Error::TooLarge { size, limit });
     }
-    Ok(Sealed { token, expires_at })
+    Ok(token)
 }
 
 /// Makes a token and the `Set-Cookie` cookies that carry it (one, or its chunks for a
@@ -97,9 +98,9 @@ pub(crate) fn seal_cookies<T: Serialize>(
     times: Times,
     carried: &Carried,
 ) -> Result<Vec<Cookie<'static>>, Error> {
-    let sealed = seal(config, purpose, keys, payload, times)?;
+    let token = seal(config, purpose, keys, payload, times)?;
     let max_age = config.cookie_max_age(times.exp.saturating_sub(times.iat));
-    cookies::session_cookies(config, sealed.token, sealed.expires_at, max_age, carried)
+    cookies::session_cookies(config, token, timestamp(times.exp), max_age, carried)
 }
 
 /// [`seal_cookies`] for a type whose token fits one cookie: that cookie, or `TooLarge`.
@@ -111,9 +112,9 @@ pub(crate) fn seal_cookie<T: Serialize>(
     times: Times,
 ) -> Result<Cookie<'static>, Error> {
     let config = &policy(config, purpose);
-    let sealed = seal(config, purpose, keys, payload, times)?;
+    let token = seal(config, purpose, keys, payload, times)?;
     let max_age = config.cookie_max_age(times.exp.saturating_sub(times.iat));
-    cookies::session_cookie(config, sealed.token, sealed.expires_at, max_age)
+    cookies::session_cookie(config, token, timestamp(times.exp), max_age)
 }
 
 /// Verifies `token` (algorithm, key, integrity, expiry) and deserializes the payload. Every
@@ -223,6 +224,35 @@ pub(crate) fn open_cookie<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::compact::Header;
+    use super::{EXPIRY_RANGE, Times, seal, seal_cookie};
+    use crate::config::SessionConfig;
+    use crate::error::Error;
+    use crate::keys::{Keys, Purpose};
+
+    /// An expiry that no cookie date can carry is refused when the token is made, not
+    /// clamped when its cookie is written; the range's ends are still accepted.
+    #[test]
+    fn an_expiry_beyond_the_calendar_is_refused() {
+        let keys = Keys::new("an expiry test secret of thirty-two bytes").unwrap();
+        let config = SessionConfig::DEFAULT;
+        let at = |exp| Times {
+            iat: 0,
+            exp,
+            auth_time: None,
+        };
+        let payload = serde_json::json!({ "user": "u" });
+        for exp in [*EXPIRY_RANGE.end() + 1, *EXPIRY_RANGE.start() - 1, i64::MAX] {
+            let refused = seal(&config, Purpose::Session, &keys, &payload, at(exp));
+            assert!(matches!(refused, Err(Error::Serialize(_))), "{exp}");
+            let refused = seal_cookie(&config, Purpose::Ticket, &keys, &payload, at(exp));
+            assert!(matches!(refused, Err(Error::Serialize(_))), "{exp}");
+        }
+        for exp in [*EXPIRY_RANGE.start(), *EXPIRY_RANGE.end()] {
+            let cookie = seal_cookie(&config, Purpose::Session, &keys, &payload, at(exp)).unwrap();
+            let expires = cookie.expires_datetime().unwrap();
+            assert_eq!(expires.unix_timestamp(), exp);
+        }
+    }
 
     #[test]
     fn plain_headers_match_the_precomputed_segments() {
