@@ -82,6 +82,7 @@ pub(crate) fn encode_with_id<T: Serialize>(
     // one copy: written member by member, the small copies cost more than the digits.
     let mut tail = Tail::default();
     if let Some(auth_time) = times.auth_time {
+        // `AUTH_TIME`, spelled out so that its length is known; the tests compare the two.
         tail.number(b",\"auth_time\":", auth_time);
     }
     tail.number(b",\"iat\":", times.iat);
