@@ -52,6 +52,32 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// Removes the keys `pick` chooses (at most `BATCH` at a time), one batch per turn of
+    /// the lock, until a batch comes back short; returns how many were removed.
+    ///
+    /// The removed records are dropped after the lock is released, so that no reader waits
+    /// on this store's lock while the allocator frees them (glibc's, when a purge empties
+    /// much of its heap, hands the memory back to the system then; see the README's scale
+    /// section for what that costs readers and how to avoid it).
+    async fn remove_in_batches(&self, pick: impl Fn(&Inner) -> Vec<SessionKey>) -> u64 {
+        let mut removed = 0;
+        loop {
+            // In a block, so that no guard is held across the `await`.
+            let records: Vec<Record> = {
+                let mut inner = self.lock();
+                let batch = pick(&inner);
+                batch.iter().filter_map(|key| inner.remove(key)).collect()
+            };
+            let count = records.len();
+            drop(records);
+            removed += count as u64;
+            if count < BATCH {
+                return removed;
+            }
+            yield_now().await;
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the indexes half-written in a way
         // that matters: each index entry is added with its record and removed with it, and
@@ -279,26 +305,14 @@ impl SessionStore for MemoryStore {
     /// meanwhile is filed under the user and removed by a later batch.
     async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
         let user = (namespace.to_owned(), user_id.to_owned());
-        let mut deleted = 0;
-        loop {
-            // In a block, so that no guard is held across the `await`.
-            let removed = {
-                let mut inner = self.lock();
-                let batch: Vec<SessionKey> = inner
+        Ok(self
+            .remove_in_batches(|inner| {
+                inner
                     .by_user
                     .get(&user)
-                    .map_or_else(Vec::new, |keys| keys.iter().take(BATCH).copied().collect());
-                for key in &batch {
-                    inner.remove(key);
-                }
-                batch.len()
-            };
-            deleted += removed as u64;
-            if removed < BATCH {
-                return Ok(deleted);
-            }
-            yield_now().await;
-        }
+                    .map_or_else(Vec::new, |keys| keys.iter().take(BATCH).copied().collect())
+            })
+            .await)
     }
 
     async fn list_user(
@@ -325,22 +339,9 @@ impl SessionStore for MemoryStore {
     /// In batches of 1,000 from the namespace's expiry order, taking the lock once per
     /// batch and yielding between them, so that readers wait for one batch at most.
     async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
-        let mut purged = 0;
-        loop {
-            let removed = {
-                let mut inner = self.lock();
-                let batch = inner.expired(namespace, now, BATCH);
-                for key in &batch {
-                    inner.remove(key);
-                }
-                batch.len()
-            };
-            purged += removed as u64;
-            if removed < BATCH {
-                return Ok(purged);
-            }
-            yield_now().await;
-        }
+        Ok(self
+            .remove_in_batches(|inner| inner.expired(namespace, now, BATCH))
+            .await)
     }
 }
 
