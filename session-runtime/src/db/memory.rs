@@ -62,13 +62,14 @@ impl MemoryStore {
     async fn remove_in_batches(&self, pick: impl Fn(&Inner) -> Vec<SessionKey>) -> u64 {
         let mut removed = 0;
         loop {
-            // In a block, so that no guard is held across the `await`.
-            let records: Vec<Record> = {
+            // In a block, so that no guard is held across the `await`. The batch's length,
+            // not the records found, decides whether to go on, as before the two loops met.
+            let (count, records): (usize, Vec<Record>) = {
                 let mut inner = self.lock();
                 let batch = pick(&inner);
-                batch.iter().filter_map(|key| inner.remove(key)).collect()
+                let records = batch.iter().filter_map(|key| inner.remove(key)).collect();
+                (batch.len(), records)
             };
-            let count = records.len();
             drop(records);
             removed += count as u64;
             if count < BATCH {
