@@ -23,6 +23,8 @@ use sessionkit::{
 #[cfg(feature = "redis")]
 #[path = "stores/failover.rs"]
 mod failover;
+#[path = "stores/fixation.rs"]
+mod fixation;
 #[path = "stores/races.rs"]
 mod races;
 #[cfg(feature = "redis")]
@@ -210,6 +212,8 @@ async fn conformance<S: SessionStore + 'static>(store: S, placement: Placement) 
     races::namespaces_keep_session_types_apart(&manager, Arc::clone(&store), placement).await;
     races::your_devices(&manager).await;
     races::bad_user_ids_are_client_errors(&manager).await;
+    fixation::a_sign_in_never_shows_through_the_planted_id(&manager, placement).await;
+    fixation::the_default_replace_holds(Arc::clone(&store), placement).await;
 }
 
 async fn create_then_load<S: SessionStore>(manager: &SessionManager<Account, S>) {
@@ -802,10 +806,45 @@ async fn sqlite_store() {
         sessionkit::SqliteStore::open(&file).await.unwrap(),
     )
     .await;
+    let store = sessionkit::SqliteStore::open(&file).await.unwrap();
+    let pool = store.pool().clone();
+    fixation::an_aborted_id_change_leaves_the_planted_id_as_it_was(
+        store,
+        async || {
+            sqlx::raw_sql(SQLITE_ABORT_ID_CHANGES)
+                .execute(&pool)
+                .await
+                .unwrap();
+        },
+        async || {
+            sqlx::raw_sql("DROP TRIGGER fixate_abort_id_change")
+                .execute(&pool)
+                .await
+                .unwrap();
+        },
+    )
+    .await;
     let mode: String = sqlx_journal_mode(&file);
     assert_eq!(mode, "wal");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Aborts every change of a `fixate` session's id, as a failure between the two steps of a
+/// two-step sign-in would.
+#[cfg(feature = "sqlite")]
+const SQLITE_ABORT_ID_CHANGES: &str = "CREATE TRIGGER fixate_abort_id_change \
+    BEFORE UPDATE OF id_hash ON sessionkit_sessions_v2 \
+    WHEN OLD.namespace = 'fixate' AND OLD.id_hash IS NOT NEW.id_hash \
+    BEGIN SELECT RAISE(ABORT, 'injected: the id change fails'); END";
+
+/// PostgreSQL's form of [`SQLITE_ABORT_ID_CHANGES`].
+#[cfg(feature = "postgres")]
+const POSTGRES_ABORT_ID_CHANGES: &str = "
+CREATE OR REPLACE FUNCTION fixate_abort_id_change() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'injected: the id change fails'; END $$ LANGUAGE plpgsql;
+CREATE TRIGGER fixate_abort_id_change BEFORE UPDATE OF id_hash ON sessionkit_sessions_v2
+    FOR EACH ROW WHEN (OLD.namespace = 'fixate' AND OLD.id_hash IS DISTINCT FROM NEW.id_hash)
+    EXECUTE FUNCTION fixate_abort_id_change();";
 
 #[cfg(feature = "sqlite")]
 fn sqlx_journal_mode(file: &std::path::Path) -> String {
@@ -828,6 +867,23 @@ async fn postgres_store() {
     concurrency(store.clone()).await;
     races::a_hundred_single_modifies_all_succeed(store.clone()).await;
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
+    let pool = store.pool().clone();
+    fixation::an_aborted_id_change_leaves_the_planted_id_as_it_was(
+        store.clone(),
+        async || {
+            sqlx::raw_sql(POSTGRES_ABORT_ID_CHANGES)
+                .execute(&pool)
+                .await
+                .unwrap();
+        },
+        async || {
+            sqlx::raw_sql("DROP TRIGGER fixate_abort_id_change ON sessionkit_sessions_v2")
+                .execute(&pool)
+                .await
+                .unwrap();
+        },
+    )
+    .await;
     let stop = required_env("SESSIONKIT_POSTGRES_STOP");
     let start = required_env("SESSIONKIT_POSTGRES_START");
     server_restart(store, &stop, &start).await;

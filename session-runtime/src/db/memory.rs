@@ -302,6 +302,46 @@ impl SessionStore for MemoryStore {
         Ok(self.lock().remove(key).is_some())
     }
 
+    /// Under one lock: the old key never carries the new payload.
+    async fn replace(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expected_version: u64,
+        user_id: Option<&str>,
+        payload: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Updated, Error> {
+        let mut inner = self.lock();
+        let Some(stored) = inner.live(old, now) else {
+            return Ok(Updated::Gone);
+        };
+        if stored.version != expected_version {
+            return Ok(Updated::Changed);
+        }
+        if inner.records.contains_key(new) {
+            return Err(StoreError::error(
+                StoreErrorKind::Conflict,
+                "duplicate session key",
+            ));
+        }
+        let Some(record) = inner.remove(old) else {
+            return Ok(Updated::Gone);
+        };
+        let record = Record {
+            key: *new,
+            user_id: user_id.map(str::to_owned),
+            payload: payload.to_owned(),
+            expires_at,
+            version: record.version + 1,
+            ..record
+        };
+        let version = record.version;
+        inner.insert(record);
+        Ok(Updated::Done(version))
+    }
+
     /// In batches of 1,000 under the lock, until the user has none left: a session created
     /// meanwhile is filed under the user and removed by a later batch.
     async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {

@@ -65,6 +65,7 @@ const STATEMENTS: Statements = Statements {
     version: "SELECT version FROM sessionkit_sessions_v2 WHERE id_hash = $1 AND expires_at > $2",
     extend: "UPDATE sessionkit_sessions_v2 SET expires_at = GREATEST(expires_at, $1) WHERE id_hash = $2 AND expires_at > $3 RETURNING expires_at",
     rotate: "UPDATE sessionkit_sessions_v2 SET id_hash = $1, expires_at = $2 WHERE id_hash = $3 AND expires_at > $4",
+    replace: "UPDATE sessionkit_sessions_v2 SET id_hash = $1, user_id = $2, payload = $3, expires_at = $4, version = version + 1 WHERE id_hash = $5 AND expires_at > $6 AND version = $7 RETURNING version",
     delete: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash = $1",
     delete_user: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = $1 AND user_id = $2",
     list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = $1 AND user_id = $2 AND expires_at > $3 ORDER BY created_at, id_hash",

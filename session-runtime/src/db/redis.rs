@@ -126,6 +126,31 @@ index(set, ARGV[2], 0, now)
 index(set, ARGV[3], stored['expires_at'], now)
 return 1";
 
+/// KEYS: old session, new session. ARGV: prefix, old member, new member, now, expected
+/// version, user id ('' for none), has user id (1/0), payload, expires_at. Writes the new
+/// payload under the new key and deletes the old one, in one step, so the old key never
+/// carries the new payload (`regenerate_with`, within one slot). The new key is written
+/// before the old one is deleted: a script that fails halfway leaves the old key as it was.
+/// Returns 1 written, 2 changed, 0 gone, -1 new key taken, 3 another user's slot; then the
+/// new version.
+const REPLACE: &str = r"
+local now = tonumber(ARGV[4])
+local stored = live(KEYS[1], now)
+if not stored then return {0, 0} end
+if stored['version'] ~= tonumber(ARGV[5]) then return {2, 0} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {-1, 0} end
+if TAGGED and ARGV[7] == '1' and key_tag(KEYS[2]) ~= user_tag(stored['namespace'], ARGV[6]) then return {3, 0} end
+local before = user_set(ARGV[1], stored)
+if ARGV[7] == '1' then stored['user_id'] = ARGV[6] else stored['user_id'] = cjson.null end
+stored['payload'] = ARGV[8]
+stored['version'] = stored['version'] + 1
+stored['expires_at'] = tonumber(ARGV[9])
+redis.call('SET', KEYS[2], cjson.encode(stored), 'EXAT', stored['expires_at'])
+redis.call('DEL', KEYS[1])
+index(before, ARGV[2], 0, now)
+index(user_set(ARGV[1], stored), ARGV[3], stored['expires_at'], now)
+return {1, stored['version']}";
+
 /// KEYS: session. ARGV: prefix, member, now. Returns 1 deleted, 0 absent.
 const DELETE: &str = r"
 local raw = redis.call('GET', KEYS[1])
@@ -229,6 +254,7 @@ struct Scripts {
     update: redis::Script,
     extend: redis::Script,
     rotate: redis::Script,
+    replace: redis::Script,
     delete: redis::Script,
     take_out: redis::Script,
     delete_user_batch: redis::Script,
@@ -243,6 +269,7 @@ fn scripts() -> &'static Scripts {
             update: with_index(UPDATE),
             extend: with_index(EXTEND),
             rotate: with_index(ROTATE),
+            replace: with_index(REPLACE),
             delete: with_index(DELETE),
             take_out: with_index(TAKE_OUT),
             delete_user_batch: redis::Script::new(DELETE_USER_BATCH),
@@ -592,9 +619,9 @@ impl SessionStore for RedisStore {
         Ok(deleted == 1)
     }
 
-    /// On one server, or within one slot: [`SessionStore::update`] then
-    /// [`SessionStore::rotate`], as every store does. Across slots on a cluster (another
-    /// user's): taken out of the old slot, then written into the new one.
+    /// On one server, or within one slot: one script ([`REPLACE`]). Across slots on a
+    /// cluster (another user's): taken out of the old slot, then written into the new one,
+    /// so that here too the old key never carries the new payload.
     async fn replace(
         &self,
         old: &SessionKey,
@@ -618,17 +645,37 @@ impl SessionStore for RedisStore {
                 )
                 .await;
         }
-        super::store::update_then_rotate(
-            self,
-            old,
-            new,
-            expected_version,
-            user_id,
-            payload,
-            expires_at,
-            now,
-        )
-        .await
+        let (outcome, version): (i64, u64) = self
+            .invoke(
+                scripts()
+                    .replace
+                    .key(self.session_key(old))
+                    .key(self.session_key(new))
+                    .arg(&self.prefix)
+                    .arg(old.to_hex())
+                    .arg(new.to_hex())
+                    .arg(now)
+                    .arg(expected_version)
+                    .arg(user_id.unwrap_or_default())
+                    .arg(u8::from(user_id.is_some()))
+                    .arg(payload)
+                    .arg(expires_at)
+                    .arg(self.layout()),
+            )
+            .await?;
+        match outcome {
+            1 => Ok(Updated::Done(version)),
+            2 => Ok(Updated::Changed),
+            -1 => Err(StoreError::error(
+                StoreErrorKind::Conflict,
+                "duplicate session key",
+            )),
+            3 => Err(StoreError::error(
+                StoreErrorKind::Rejected,
+                "the new session key's tag is not its user's: a cluster keeps them in one slot",
+            )),
+            _ => Ok(Updated::Gone),
+        }
     }
 
     /// Deletes in batches of 500 sessions, one short script each, until the user's set is

@@ -90,6 +90,9 @@ pub(super) struct Statements {
     pub version: &'static str,
     pub extend: &'static str,
     pub rotate: &'static str,
+    /// `regenerate_with`: the new id, user and payload in one statement, so that the old
+    /// id never carries the new payload.
+    pub replace: &'static str,
     pub delete: &'static str,
     pub delete_user: &'static str,
     pub list_user: &'static str,
@@ -104,6 +107,34 @@ pub(crate) const PURGE_BATCH: u64 = 1000;
 /// statement, so the database makes it atomic.
 macro_rules! sql_store {
     ($store:ty, $statements:expr) => {
+        impl $store {
+            /// The outcome of a compare-and-swap write that returned `written`, the new
+            /// version if it wrote: when it did not, whether the row at `key` is live.
+            async fn updated(
+                &self,
+                written: Option<i64>,
+                key: &$crate::db::SessionKey,
+                now: i64,
+            ) -> Result<$crate::db::Updated, $crate::Error> {
+                if let Some(version) = written {
+                    return Ok($crate::db::Updated::Done($crate::db::sql::version(
+                        version,
+                    )?));
+                }
+                // Nothing was written; only the reason is left to find out.
+                let live: Option<i64> = sqlx::query_scalar($statements.version)
+                    .bind(&key.as_bytes()[..])
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::db::sql::unavailable)?;
+                Ok(match live {
+                    Some(_) => $crate::db::Updated::Changed,
+                    None => $crate::db::Updated::Gone,
+                })
+            }
+        }
+
         impl $crate::db::SessionStore for $store {
             async fn create(&self, record: &$crate::db::Record) -> Result<(), $crate::Error> {
                 sqlx::query($statements.insert)
@@ -154,22 +185,31 @@ macro_rules! sql_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err($crate::db::sql::write_error)?;
-                if let Some(version) = written {
-                    return Ok($crate::db::Updated::Done($crate::db::sql::version(
-                        version,
-                    )?));
-                }
-                // Nothing was written; only the reason is left to find out.
-                let live: Option<i64> = sqlx::query_scalar($statements.version)
-                    .bind(&key.as_bytes()[..])
+                self.updated(written, key, now).await
+            }
+
+            async fn replace(
+                &self,
+                old: &$crate::db::SessionKey,
+                new: &$crate::db::SessionKey,
+                expected_version: u64,
+                user_id: Option<&str>,
+                payload: &str,
+                expires_at: i64,
+                now: i64,
+            ) -> Result<$crate::db::Updated, $crate::Error> {
+                let written: Option<i64> = sqlx::query_scalar($statements.replace)
+                    .bind(&new.as_bytes()[..])
+                    .bind(user_id)
+                    .bind(payload)
+                    .bind(expires_at)
+                    .bind(&old.as_bytes()[..])
                     .bind(now)
+                    .bind(expected_version as i64)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err($crate::db::sql::unavailable)?;
-                Ok(match live {
-                    Some(_) => $crate::db::Updated::Changed,
-                    None => $crate::db::Updated::Gone,
-                })
+                    .map_err($crate::db::sql::write_error)?;
+                self.updated(written, old, now).await
             }
 
             async fn extend(

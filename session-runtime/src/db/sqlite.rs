@@ -83,6 +83,7 @@ const STATEMENTS: Statements = Statements {
     version: "SELECT version FROM sessionkit_sessions_v2 WHERE id_hash = ? AND expires_at > ?",
     extend: "UPDATE sessionkit_sessions_v2 SET expires_at = MAX(expires_at, ?) WHERE id_hash = ? AND expires_at > ? RETURNING expires_at",
     rotate: "UPDATE sessionkit_sessions_v2 SET id_hash = ?, expires_at = ? WHERE id_hash = ? AND expires_at > ?",
+    replace: "UPDATE sessionkit_sessions_v2 SET id_hash = ?, user_id = ?, payload = ?, expires_at = ?, version = version + 1 WHERE id_hash = ? AND expires_at > ? AND version = ? RETURNING version",
     delete: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash = ?",
     delete_user: "DELETE FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ?",
     list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ? AND expires_at > ? ORDER BY created_at, id_hash",

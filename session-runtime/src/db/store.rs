@@ -171,13 +171,21 @@ pub trait SessionStore: Send + Sync {
 
     /// Writes a new payload and user id into a live record, only if its version is still
     /// `expected_version`, and moves it to the new key `new` with the expiry `expires_at`
-    /// (`SessionManager::regenerate_with`). Returns `Done` with the new version, or
-    /// `Changed`/`Gone` with nothing written.
+    /// (`SessionManager::regenerate_with`, a sign-in). Returns `Done` with the new version,
+    /// or `Changed`/`Gone` with nothing written.
     ///
-    /// The default is [`SessionStore::update`], then [`SessionStore::rotate`]: each is one
-    /// atomic step, and nobody knows `new` before this returns, so a write that lands
-    /// between the two is moved along with the record, and a revocation between them
-    /// leaves nothing at `new` (`Gone`).
+    /// The key `old` must never carry the new payload, not for an instant and not after a
+    /// failure: `old` is the cookie an attacker may have planted before the sign-in
+    /// (session fixation). Every store of this crate does it in one atomic step (one SQL
+    /// statement, one Redis script, one lock). Override it to do the same.
+    ///
+    /// The default creates the new record at `new` first (nobody knows `new` before this
+    /// returns) and then deletes `old`. If `old` was ended meanwhile (revoked, expired or
+    /// moved by a concurrent call), the new record is deleted again and this is `Gone`, so
+    /// nothing revoked comes back; if deleting `old` fails, the new record is deleted if
+    /// it can be and the error returned. What the default cannot do in two steps is
+    /// compare the version and delete at once: a write to `old` that lands between its two
+    /// steps is dropped with `old`.
     #[allow(clippy::too_many_arguments)]
     fn replace(
         &self,
@@ -189,7 +197,7 @@ pub trait SessionStore: Send + Sync {
         expires_at: i64,
         now: i64,
     ) -> impl Future<Output = Result<Updated, Error>> + Send {
-        update_then_rotate(
+        create_then_end(
             self,
             old,
             new,
@@ -224,10 +232,10 @@ pub trait SessionStore: Send + Sync {
     ) -> impl Future<Output = Result<u64, Error>> + Send;
 }
 
-/// [`SessionStore::replace`] for a store whose two keys live in one place: `update`, then
-/// `rotate`. The default, and what a store that sometimes needs more runs otherwise.
+/// [`SessionStore::replace`]'s default: the new record is created first and the old one
+/// ended after, so that the old key never carries the new payload (see there).
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn update_then_rotate<S: SessionStore + ?Sized>(
+pub(crate) async fn create_then_end<S: SessionStore + ?Sized>(
     store: &S,
     old: &SessionKey,
     new: &SessionKey,
@@ -237,16 +245,33 @@ pub(crate) async fn update_then_rotate<S: SessionStore + ?Sized>(
     expires_at: i64,
     now: i64,
 ) -> Result<Updated, Error> {
-    let version = match store
-        .update(old, expected_version, user_id, payload, now)
-        .await?
-    {
-        Updated::Done(version) => version,
-        other => return Ok(other),
+    let Some(current) = store.load(old, now).await? else {
+        return Ok(Updated::Gone);
     };
-    match store.rotate(old, new, expires_at, now).await? {
-        true => Ok(Updated::Done(version)),
-        false => Ok(Updated::Gone),
+    if current.version != expected_version {
+        return Ok(Updated::Changed);
+    }
+    let record = Record {
+        key: *new,
+        user_id: user_id.map(str::to_owned),
+        payload: payload.to_owned(),
+        expires_at,
+        version: current.version + 1,
+        ..current
+    };
+    store.create(&record).await?;
+    match store.delete(old).await {
+        Ok(true) => Ok(Updated::Done(record.version)),
+        // Ended meanwhile: the sign-in must not outlive the revocation.
+        Ok(false) => {
+            store.delete(new).await?;
+            Ok(Updated::Gone)
+        }
+        Err(err) => {
+            // Best effort: a record left at `new` is one no cookie names, and it expires.
+            let _ = store.delete(new).await;
+            Err(err)
+        }
     }
 }
 
