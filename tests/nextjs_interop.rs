@@ -594,6 +594,39 @@ fn iron_seals_travel_both_ways_chunked_and_rotated() {
     let sealed = iron_user().encrypt(&rotated).unwrap();
     assert!(sealed.starts_with("Fe26.2*2*"));
     assert_eq!(iron_unseal(passwords, &sealed)["ok"], true);
+
+    // Plain passwords, no ids: both keys are iron's id 1, and each is tried in order, so a
+    // seal iron-session made under the old password opens after a rotation (it used to be
+    // refused: only the first key with the id was tried).
+    let plain = Keys::new(PASSWORD)
+        .unwrap()
+        .with_fallback(OLD_PASSWORD)
+        .unwrap();
+    let old_plain = node(
+        "iron-seal",
+        json!({ "password": OLD_PASSWORD, "data": iron_user(), "ttl": 3600 }),
+    );
+    let opened = IronSession::decrypt(old_plain["seal"].as_str().unwrap(), &plain).unwrap();
+    assert!(opened.used_fallback_key());
+    assert_eq!(*opened, iron_user());
+    let new_plain = node(
+        "iron-seal",
+        json!({ "password": PASSWORD, "data": iron_user(), "ttl": 3600 }),
+    );
+    assert!(
+        !IronSession::decrypt(new_plain["seal"].as_str().unwrap(), &plain)
+            .unwrap()
+            .used_fallback_key()
+    );
+    // Neither password: still refused.
+    let stranger = node(
+        "iron-seal",
+        json!({ "password": "a third iron password, 0123456789-abcdefg", "data": iron_user(), "ttl": 3600 }),
+    );
+    assert_eq!(
+        IronSession::decrypt(stranger["seal"].as_str().unwrap(), &plain).unwrap_err(),
+        Error::Signature
+    );
     println!("iron: Node -> Rust, Rust -> Node, chunked both ways, password ids: read alike");
 }
 
@@ -648,6 +681,20 @@ fn iron_bad_seals_get_the_same_verdict_on_both_sides() {
             &iron_unseal(json!(PASSWORD), &seal),
             IronSession::decrypt(&seal, &keys(PASSWORD)),
         );
+    }
+    // The version suffix is outside the MAC: every form of it gets the verdict
+    // iron-session gives it, on seals from both sides.
+    for seal in [&good_node, &good_rust] {
+        let body = seal.strip_suffix("~2").expect("a `~2` suffix");
+        for suffix in ["", "~", "~1", "~2", "~9", "~2~2", "~2garbage", "~x"] {
+            let variant = format!("{body}{suffix}");
+            let node_ok = iron_unseal(json!(PASSWORD), &variant)["ok"] == true;
+            let rust_ok = IronSession::decrypt(&variant, &keys(PASSWORD)).is_ok();
+            assert_eq!(
+                rust_ok, node_ok,
+                "suffix {suffix:?}: Node {node_ok}, Rust {rust_ok}"
+            );
+        }
     }
     for seal in [good_node, good_rust] {
         assert_eq!(iron_unseal(json!(PASSWORD), &seal)["ok"], true);

@@ -14,7 +14,12 @@
 //!
 //! The password id selects the key: [`Keys::new_with_id`](crate::Keys::new_with_id) and
 //! [`with_fallback_id`](crate::Keys::with_fallback_id) give ids, and a key without one has
-//! iron-session's id for a lone password, `1`. Sealing uses the primary key.
+//! iron-session's id for a lone password, `1`. Every key with the seal's id is tried in
+//! order, so `Keys::new(new)?.with_fallback(old)?` reads seals made under either plain
+//! password. Sealing uses the primary key.
+//!
+//! The `~2` suffix is outside the MAC: everything from the first `~` on is ignored, as
+//! iron-session 9 ignores it, so both parsers give every seal the same verdict.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,6 +40,8 @@ const SUFFIX: &str = "~2";
 const DEFAULT_ID: &str = "1";
 const SALT_BYTES: usize = 32;
 const IV_BYTES: usize = 16;
+/// The last millisecond of the year 9999, the latest expiry a seal may carry.
+const MAX_EXPIRY_MS: i64 = 253_402_300_799_999;
 
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
@@ -160,6 +167,11 @@ pub(crate) fn open(
         }
         _ => return Err(Error::Claims("the seal's expiry is not a time")),
     };
+    // A time past the end of year 9999 cannot be shown as a date (it used to be reported as
+    // 1970): no writer makes one, so it is refused.
+    if expires_ms > MAX_EXPIRY_MS {
+        return Err(Error::Malformed("the seal's expiry is past the year 9999"));
+    }
     if expires_ms <= now_ms.saturating_sub(leeway_ms) {
         return Err(Error::Expired {
             expired_at: super::timestamp(expires_ms.div_euclid(1000)),
@@ -167,21 +179,28 @@ pub(crate) fn open(
     }
     // iron-session looks an empty id up as `default`.
     let wanted = if id.is_empty() { "default" } else { id };
-    let (key_index, key) = keys
-        .all()
-        .find(|(_, key)| password_id(key) == wanted)
-        .ok_or(Error::UnknownKey)?;
     let digest = URL_SAFE_NO_PAD
         .decode(digest)
         .map_err(|_| Error::Malformed("the seal's MAC is not base64url"))?;
     // Everything before the MAC salt, as it was signed.
     let base = sealed.rsplitn(3, '*').nth(2).unwrap_or_default();
-    if mac(key.secret(), mac_salt, base)
-        .verify_slice(&digest)
-        .is_err()
-    {
-        return Err(Error::Signature);
+    // Several keys may have the seal's id (a rotation from one plain password to another
+    // gives both iron's id 1): each is tried, in order, and the first whose MAC matches
+    // opens it.
+    let mut candidates = keys
+        .all()
+        .filter(|(_, key)| password_id(key) == wanted)
+        .peekable();
+    if candidates.peek().is_none() {
+        return Err(Error::UnknownKey);
     }
+    let (key_index, key) = candidates
+        .find(|(_, key)| {
+            mac(key.secret(), mac_salt, base)
+                .verify_slice(&digest)
+                .is_ok()
+        })
+        .ok_or(Error::Signature)?;
     let iv: [u8; IV_BYTES] = URL_SAFE_NO_PAD
         .decode(iv)
         .ok()
@@ -253,6 +272,12 @@ mod tests {
         assert_eq!(
             open(&other, &sealed, 1_000_000_000_000, 60_000).err(),
             Some(Error::Signature)
+        );
+        // Past the year 9999: refused, never shown as 1970.
+        let far = sealed.replace("*2000000000000*", "*253402300800000*");
+        assert_eq!(
+            open(&keys, &far, 1_000_000_000_000, 60_000).err(),
+            Some(Error::Malformed("the seal's expiry is past the year 9999"))
         );
         let other_id =
             Keys::new_with_id("2", "a password of at least thirty-two characters").unwrap();
