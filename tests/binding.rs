@@ -257,3 +257,104 @@ async fn a_renamed_database_cookie_is_refused_by_the_other_type() {
         Error::Decryption
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// The formats whose keys do not depend on the cookie name: iron-session's seals and
+// NextAuth.js v4's tokens. Without `bind`, one such type opens another's tokens (inherent in
+// the formats: that is how iron-session's magic-link pattern works); with `bind`, a claim
+// carries the cookie name and is required on read.
+
+stateless!(IronSessionCookie, format = "iron", cookie = "iron-session");
+stateless!(IronMagicLink, format = "iron", cookie = "magic-link");
+stateless!(
+    BoundIronSession,
+    format = "iron",
+    cookie = "iron-session",
+    bind = "purpose"
+);
+stateless!(
+    BoundIronMagicLink,
+    format = "iron",
+    cookie = "magic-link",
+    bind = "purpose"
+);
+stateless!(
+    V4Session,
+    format = "next-auth-v4",
+    cookie = "next-auth.session-token"
+);
+stateless!(
+    V4Other,
+    format = "next-auth-v4",
+    cookie = "other.session-token"
+);
+stateless!(
+    BoundV4Session,
+    format = "next-auth-v4",
+    cookie = "next-auth.session-token",
+    bind = "purpose"
+);
+stateless!(
+    BoundV4Other,
+    format = "next-auth-v4",
+    cookie = "other.session-token",
+    bind = "purpose"
+);
+
+#[test]
+fn iron_and_next_auth_v4_are_bound_only_with_bind() {
+    let link = IronMagicLink::default().encrypt(&keys()).unwrap();
+    // Unbound: a magic-link seal opens as the session, as the README says.
+    assert!(IronSessionCookie::decrypt(&link, &keys()).is_ok());
+    let v4 = V4Other::default().encrypt(&keys()).unwrap();
+    assert!(V4Session::decrypt(&v4, &keys()).is_ok());
+
+    // Bound: each opens only its own, and refuses an unbound token (no claim) and another
+    // bound type's.
+    let bound_link = BoundIronMagicLink::default().encrypt(&keys()).unwrap();
+    assert!(BoundIronMagicLink::decrypt(&bound_link, &keys()).is_ok());
+    for (token, what) in [(&bound_link, "another type's"), (&link, "an unbound")] {
+        assert!(
+            matches!(
+                BoundIronSession::decrypt(token, &keys()).map(|_| ()),
+                Err(Error::Claims(_))
+            ),
+            "iron: {what} seal"
+        );
+    }
+    let bound_v4 = BoundV4Other::default().encrypt(&keys()).unwrap();
+    assert!(BoundV4Other::decrypt(&bound_v4, &keys()).is_ok());
+    for (token, what) in [(&bound_v4, "another type's"), (&v4, "an unbound")] {
+        assert!(
+            matches!(
+                BoundV4Session::decrypt(token, &keys()).map(|_| ()),
+                Err(Error::Claims(_))
+            ),
+            "next-auth-v4: {what} token"
+        );
+    }
+    // The claim is the cookie name, once.
+    assert_eq!(
+        BoundV4Session::decrypt(
+            &BoundV4Session::default().encrypt(&keys()).unwrap(),
+            &keys()
+        )
+        .map(|_| ()),
+        Ok(())
+    );
+}
+
+/// A payload with a member named like the claim would carry it twice: refused when made.
+#[test]
+fn a_payload_member_named_like_the_binding_claim_is_refused() {
+    #[derive(Serialize, Deserialize, Session)]
+    #[session(format = "iron", cookie = "magic-link", bind = "purpose")]
+    struct Clashing {
+        purpose: String,
+    }
+    let made = Clashing {
+        purpose: "magic-link".into(),
+    }
+    .encrypt(&keys());
+    assert!(matches!(made, Err(Error::Serialize(_))), "{made:?}");
+}

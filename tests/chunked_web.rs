@@ -6,19 +6,55 @@
 
 mod common;
 
-use common::{AuthJsSession, ada};
+use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Cookie, Keys, Session};
 
 const SECRET: &str = "chunked-web-secret-0123456789-abcdefghij";
 const NAME: &str = "authjs.session-token";
 
+/// An Auth.js session that this app owns (`shared = false`): the guard renews it, and a
+/// refusal removes it with its chunks. (`tests/neighbour.rs` shows that a shared one is
+/// left alone.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(
+    format = "authjs",
+    cookie = "authjs.session-token",
+    chunked,
+    shared = false
+)]
+struct Owned {
+    name: Option<String>,
+    email: Option<String>,
+    picture: Option<String>,
+    sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
+}
+
+fn ada() -> Owned {
+    let common::AuthJsSession {
+        name,
+        email,
+        picture,
+        sub,
+        notes,
+    } = common::ada();
+    Owned {
+        name,
+        email,
+        picture,
+        sub,
+        notes,
+    }
+}
+
 fn keys() -> Keys {
     Keys::new(SECRET).unwrap()
 }
 
-fn big(size: usize) -> AuthJsSession {
-    AuthJsSession {
+fn big(size: usize) -> Owned {
+    Owned {
         notes: Some("n".repeat(size)),
         ..ada()
     }
@@ -99,7 +135,7 @@ fn cookies_split_on_auth_js_boundaries_and_shrink_without_leftovers() {
     assert_eq!(jar.len(), 1);
     assert_eq!(jar[0].name(), NAME);
     assert_eq!(
-        *AuthJsSession::from_cookie_header(&header_of(&jar), &keys()).unwrap(),
+        *Owned::from_cookie_header(&header_of(&jar), &keys()).unwrap(),
         ada()
     );
     // Without `chunked`, a token over 4096 bytes is still TooLarge.
@@ -121,7 +157,7 @@ fn cookies_split_on_auth_js_boundaries_and_shrink_without_leftovers() {
         Err(sessionkit::Error::TooLarge { .. })
     ));
     // The removal of a chunked session removes every chunk the request carried.
-    let removal = AuthJsSession::removal_cookies(&header_of(&four_chunks()));
+    let removal = Owned::removal_cookies(&header_of(&four_chunks()));
     assert_eq!(removal.len(), 5);
     assert!(apply(&four_chunks(), &removal).is_empty());
 }
@@ -141,7 +177,7 @@ mod axum_glue {
         Router::new()
             .route(
                 "/app/me",
-                get(|session: Verified<AuthJsSession>| async move {
+                get(|session: Verified<Owned>| async move {
                     format!("{}", session.notes.as_deref().map_or(0, str::len))
                 }),
             )
@@ -151,16 +187,16 @@ mod axum_glue {
             )
             .route(
                 "/app/logout",
-                get(|| async { SetSession(AuthJsSession::removal_cookie()).into_response() }),
+                get(|| async { SetSession(Owned::removal_cookie()).into_response() }),
             )
             .route(
                 "/open/me",
-                get(|session: Verified<AuthJsSession>| async move {
+                get(|session: Verified<Owned>| async move {
                     session.sub.clone().unwrap_or_default()
                 }),
             )
             .route("/login", get(|| async { "login" }))
-            .layer(SessionGuard::stateless::<AuthJsSession>(keys()).protect("/app"))
+            .layer(SessionGuard::stateless::<Owned>(keys()).protect("/app"))
             .with_state(keys())
     }
 
@@ -201,7 +237,7 @@ mod axum_glue {
         assert_eq!(after.len(), 3, "{:?}", names(&set));
         assert!(after.iter().all(|c| c.name() != format!("{NAME}.3")));
         assert_eq!(
-            AuthJsSession::from_cookie_header(&header_of(&after), &keys())
+            Owned::from_cookie_header(&header_of(&after), &keys())
                 .unwrap()
                 .notes
                 .as_deref()
@@ -223,11 +259,11 @@ mod axum_glue {
     async fn the_guard_renews_a_chunked_session_in_chunks() {
         let long_ago = OffsetDateTime::now_utc() - Duration::days(20);
         let old = apply(&[], &big(11_000).cookies_at(&keys(), long_ago).unwrap());
-        let before = AuthJsSession::from_cookie_header(&header_of(&old), &keys()).unwrap();
+        let before = Owned::from_cookie_header(&header_of(&old), &keys()).unwrap();
         let (status, set) = send("/app/me", &old).await;
         assert_eq!(status, StatusCode::OK);
         let renewed = apply(&old, &set);
-        let after = AuthJsSession::from_cookie_header(&header_of(&renewed), &keys())
+        let after = Owned::from_cookie_header(&header_of(&renewed), &keys())
             .expect("the renewed chunks reassemble");
         assert!(after.expires_at() > before.expires_at() + Duration::days(19));
         assert_eq!(*after, *before);
@@ -252,7 +288,7 @@ mod actix_glue {
     use sessionkit::Verified;
     use sessionkit::actix::{SessionGuard, SetSession, SetSessionCookies};
 
-    async fn me(session: Verified<AuthJsSession>) -> String {
+    async fn me(session: Verified<Owned>) -> String {
         format!("{}", session.notes.as_deref().map_or(0, str::len))
     }
 
@@ -261,7 +297,7 @@ mod actix_glue {
     }
 
     async fn logout() -> impl actix_web::Responder {
-        SetSession(AuthJsSession::removal_cookie()).with(HttpResponse::Ok().finish())
+        SetSession(Owned::removal_cookie()).with(HttpResponse::Ok().finish())
     }
 
     async fn send(path: &str, jar: &[Cookie<'static>]) -> (StatusCode, Vec<Cookie<'static>>) {
@@ -276,7 +312,7 @@ mod actix_glue {
                     "/app/plain",
                     web::get().to(|| async { SetSession(ada().cookie(&keys()).unwrap()) }),
                 )
-                .wrap(SessionGuard::stateless::<AuthJsSession>(keys()).protect("/app")),
+                .wrap(SessionGuard::stateless::<Owned>(keys()).protect("/app")),
         )
         .await;
         let mut request = test::TestRequest::get().uri(path);
@@ -315,7 +351,7 @@ mod actix_glue {
         let old = apply(&[], &big(11_000).cookies_at(&keys(), long_ago).unwrap());
         let (_, set) = send("/app/me", &old).await;
         let renewed = apply(&old, &set);
-        let after = AuthJsSession::from_cookie_header(&header_of(&renewed), &keys()).unwrap();
+        let after = Owned::from_cookie_header(&header_of(&renewed), &keys()).unwrap();
         assert!(after.expires_at() > OffsetDateTime::now_utc() + Duration::days(29));
 
         let mut tampered = four_chunks();

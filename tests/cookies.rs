@@ -137,7 +137,7 @@ fn the_cookie_header_lookup_refusals() {
     let big = format!("session={}", "A".repeat(5000));
     assert_eq!(
         refused(&big),
-        Error::TooLarge {
+        Error::CookieTooLarge {
             size: 5007,
             limit: 4096
         }

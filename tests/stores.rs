@@ -779,6 +779,11 @@ fn memory_store_evicts_expired_sessions() {
     });
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modify_keeps_its_deadline_in_the_queue() {
+    races::queued_modifies_keep_their_deadline().await;
+}
+
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store() {

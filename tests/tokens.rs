@@ -424,7 +424,7 @@ fn oversized_tokens_are_refused_both_ways() {
     let huge = "a".repeat(5000);
     assert_eq!(
         GuideSession::decrypt_at(&huge, &keys(), now()).unwrap_err(),
-        Error::TooLarge {
+        Error::CookieTooLarge {
             size: 5000,
             limit: 4096
         }

@@ -28,6 +28,8 @@ const KEYS: &[&str] = &[
     "jose_compatible",
     "format",
     "chunked",
+    "shared",
+    "bind",
     "crate",
 ];
 
@@ -115,6 +117,8 @@ pub struct Attrs {
     pub jose_compatible: Option<Spanned<bool>>,
     pub format: Option<Spanned<Format>>,
     pub chunked: Option<Spanned<bool>>,
+    pub shared: Option<Spanned<bool>>,
+    pub bind: Option<Spanned<String>>,
     pub krate: Option<Spanned<Path>>,
     seen: Vec<String>,
 }
@@ -184,6 +188,8 @@ impl Attrs {
             "jose_compatible" => boolean(meta, &key).map(|v| self.jose_compatible = Some(v)),
             "format" => choice(meta, &key, FORMATS).map(|v| self.format = Some(v)),
             "chunked" => boolean(meta, &key).map(|v| self.chunked = Some(v)),
+            "shared" => boolean(meta, &key).map(|v| self.shared = Some(v)),
+            "bind" => string(meta, &key).map(|v| self.bind = Some(v)),
             _ => crate_path(meta).map(|v| self.krate = Some(v)),
         };
         if let Err(err) = result {

@@ -190,6 +190,8 @@ fn generate(
         plain(&attrs.jose_compatible, "with_jose_compatible"),
         format,
         plain(&attrs.chunked, "with_chunked"),
+        plain(&attrs.shared, "with_shared"),
+        plain(&attrs.bind, "with_bind"),
     ];
     let setters = setters.into_iter().flatten().chain(defaults);
     let config = quote!(#private::SessionConfig::DEFAULT #(#setters)*);

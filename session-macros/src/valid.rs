@@ -22,6 +22,7 @@ pub fn check(attrs: &Attrs, errors: &mut Errors) {
     jose_compatible_is_jose(attrs, errors);
     algorithm_fits_format(attrs, errors);
     iron_has_no_claims(attrs, errors);
+    bind_is_for_unbound_formats(attrs, errors);
 }
 
 /// The span of an explicit `secure = false`; `secure` defaults to on.
@@ -318,5 +319,33 @@ fn iron_has_no_claims(attrs: &Attrs, errors: &mut Errors) {
                 ),
             ));
         }
+    }
+}
+
+/// `bind` names a claim that carries the cookie name, for the two formats whose key does not
+/// depend on the cookie name (iron-session's seals and NextAuth.js v4's tokens), so that one
+/// such type never opens another's tokens. sessionkit's own tokens and Auth.js's are bound
+/// by their key derivation already, and a claim would only add bytes.
+fn bind_is_for_unbound_formats(attrs: &Attrs, errors: &mut Errors) {
+    let Some(bind) = &attrs.bind else { return };
+    if !matches!(attrs.format(), Format::Iron | Format::NextAuthV4) {
+        errors.push(syn::Error::new(
+            bind.span,
+            "`bind` is for `format = \"iron\"` and `format = \"next-auth-v4\"`, whose keys do not \
+             depend on the cookie name; this format's tokens are bound to the session type by \
+             their key already",
+        ));
+        return;
+    }
+    let valid = !bind.value.is_empty()
+        && bind
+            .value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        errors.push(syn::Error::new(
+            bind.span,
+            "expected `bind` to name a claim: letters, digits, `_` and `-`, such as \"purpose\"",
+        ));
     }
 }

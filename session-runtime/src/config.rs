@@ -132,6 +132,14 @@ pub struct SessionConfig {
     pub format: Format,
     /// Whether a token too large for one cookie is split into `<cookie>.0`, `<cookie>.1`, ...
     pub chunked: bool,
+    /// Whether another app owns the cookie: `Some` when `#[session(shared)]` or
+    /// `shared = false` was given, `None` for the format's default (see
+    /// [`SessionConfig::is_shared`]).
+    pub shared: Option<bool>,
+    /// iron and NextAuth.js v4 types: the claim that carries the cookie name, written into
+    /// every token and required on read, so that such a type never opens another's tokens
+    /// (their keys do not depend on the cookie name).
+    pub bind: Option<&'static str>,
 }
 
 impl SessionConfig {
@@ -154,6 +162,8 @@ impl SessionConfig {
         jose_compatible: false,
         format: Format::Jose,
         chunked: false,
+        shared: None,
+        bind: None,
     };
 
     /// Sets the cookie name.
@@ -237,6 +247,30 @@ impl SessionConfig {
     /// Sets `chunked`: large tokens are split over several cookies.
     pub const fn with_chunked(mut self, chunked: bool) -> Self {
         self.chunked = chunked;
+        self
+    }
+
+    /// Sets `shared`: another app owns the cookie (see [`SessionConfig::is_shared`]).
+    pub const fn with_shared(mut self, shared: bool) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Whether another app owns this cookie, so that sessionkit only reads it on its own:
+    /// the guard never renews it and no refusal (the guard's or an extractor's) removes it
+    /// or its chunks. Explicit calls (`cookies()`, `refresh()`, `removal_cookie()`) still
+    /// make cookies. On by default for the Auth.js, NextAuth.js v4 and iron-session formats,
+    /// whose cookies a Next.js app writes; off for sessionkit's own.
+    pub const fn is_shared(&self) -> bool {
+        match self.shared {
+            Some(shared) => shared,
+            None => !matches!(self.format, Format::Jose),
+        }
+    }
+
+    /// Sets `bind`: the claim that binds a token to this type's cookie name.
+    pub const fn with_bind(mut self, claim: &'static str) -> Self {
+        self.bind = Some(claim);
         self
     }
 

@@ -103,19 +103,27 @@ pub struct Carried {
 impl Carried {
     /// What a `Cookie:` header carries of a chunked session's cookie and its chunks;
     /// nothing for a type that is not chunked, whose name with a `.0` may be another cookie.
+    ///
+    /// Each name counts once, and only chunk indices this type could have written (below
+    /// [`max_chunks`]): a response removes at most the whole cookie and that many chunks,
+    /// however many names the request repeats or invents, so that no client chooses how
+    /// many `Set-Cookie` headers it gets back.
     pub(crate) fn of(header: &str, config: &SessionConfig) -> Carried {
         let name = config.cookie_name;
         let mut carried = Carried::default();
         if !config.chunked {
             return carried;
         }
+        let limit = max_chunks(config.format);
+        let mut seen = [false; 16];
         for (key, _) in pairs(header) {
             if key == name {
                 carried.whole = true;
-            } else if let Some(index) = chunk_index(key, name) {
-                carried.chunks.push(index);
+            } else if let Some(index) = chunk_index(key, name).filter(|index| *index < limit) {
+                seen[index] = true;
             }
         }
+        carried.chunks = (0..limit).filter(|index| seen[*index]).collect();
         carried
     }
 
@@ -165,12 +173,26 @@ fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
 /// whole cookie, its chunks joined in index order. A gap in the indices, a repeated index or
 /// more chunks than the type ever writes is refused: the token would not open anyway, and
 /// the refusal says why.
+///
+/// A whole cookie *beside* chunks is refused as [`Error::DuplicateCookie`], as two whole
+/// cookies are: sessionkit and Auth.js never leave both (each write removes the other
+/// form), so both at once means that someone tossed one in from a sibling subdomain, and
+/// picking either could sign the victim in as the attacker.
 pub(crate) fn read_session_value<'h>(
     header: &'h str,
     config: &SessionConfig,
 ) -> Result<Cow<'h, str>, Error> {
     match find_session_cookie(header, config.cookie_name) {
         Err(Error::Missing) if config.chunked => join_chunks(header, config),
+        Ok(value) if config.chunked => {
+            let chunks = pairs(header)
+                .filter(|(key, _)| chunk_index(key, config.cookie_name).is_some())
+                .count();
+            match chunks {
+                0 => Ok(Cow::Borrowed(value)),
+                chunks => Err(Error::DuplicateCookie { count: chunks + 1 }),
+            }
+        }
         found => found.map(Cow::Borrowed),
     }
 }
@@ -186,7 +208,7 @@ fn join_chunks<'h>(header: &'h str, config: &SessionConfig) -> Result<Cow<'h, st
     let limit = max_chunks(config.format);
     if chunks.len() > limit {
         let size = chunks.iter().map(|(_, value)| value.len()).sum();
-        return Err(Error::TooLarge {
+        return Err(Error::CookieTooLarge {
             size,
             limit: max_token_len(config),
         });
@@ -307,7 +329,7 @@ pub(crate) fn redacted(cookie: &Cookie<'_>) -> String {
 /// - A value in double quotes, which RFC 6265 allows, is read without them.
 /// - No such cookie, or an empty value (what a browser sends after a logout on some
 ///   paths), is [`Error::Missing`].
-/// - A cookie over [`MAX_COOKIE_SIZE`] is [`Error::TooLarge`], before any decoding.
+/// - A cookie over [`MAX_COOKIE_SIZE`] is [`Error::CookieTooLarge`], before any decoding.
 /// - **The name more than once is [`Error::DuplicateCookie`].** Two cookies of one name
 ///   arrive when another subdomain or path sets its own ("cookie tossing"). The header does
 ///   not say which is which, and trying each would let an attacker's valid session win, so
@@ -333,7 +355,7 @@ pub fn find_session_cookie<'h>(header: &'h str, name: &str) -> Result<&'h str, E
     }
     let size = name.len() + value.len();
     if size > MAX_COOKIE_SIZE {
-        return Err(Error::TooLarge {
+        return Err(Error::CookieTooLarge {
             size,
             limit: MAX_COOKIE_SIZE,
         });
@@ -354,6 +376,34 @@ pub fn find_session_cookie<'h>(header: &'h str, name: &str) -> Result<&'h str, E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carried_names_count_once_and_only_below_the_chunk_limit() {
+        let config = SessionConfig::DEFAULT
+            .with_cookie_name("s")
+            .with_chunked(true);
+        let junk: String = std::iter::repeat_n("s.1=; s.7=; s.8=; s.999=; s=", 500)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let carried = Carried::of(&junk, &config);
+        assert_eq!(
+            carried,
+            Carried {
+                whole: true,
+                chunks: vec![1, 7]
+            }
+        );
+        let removals = removal_cookies(&config, &carried);
+        let names: Vec<&str> = removals.iter().map(|cookie| cookie.name()).collect();
+        assert_eq!(names, ["s", "s.1", "s.7"]);
+        // The most a request can make a response remove: the whole cookie and every chunk.
+        let every: Vec<String> = (0..1000).map(|index| format!("s.{index}=x")).collect();
+        let carried = Carried::of(&format!("s=x; {}", every.join("; ")), &config);
+        assert_eq!(
+            removal_cookies(&config, &carried).len(),
+            max_chunks(Format::Jose) + 1
+        );
+    }
 
     #[test]
     fn finds_among_others_with_any_spacing() {
@@ -407,7 +457,7 @@ mod tests {
         let big = format!("session={}", "x".repeat(MAX_COOKIE_SIZE));
         assert!(matches!(
             find_session_cookie(&big, "session"),
-            Err(Error::TooLarge { .. })
+            Err(Error::CookieTooLarge { .. })
         ));
     }
 
@@ -424,8 +474,17 @@ mod tests {
             read_session_value("s.1=b; x=1; s.0=a; s.2=c", &config).unwrap(),
             "abc"
         );
-        // The whole cookie wins over chunks; a type without `chunked` ignores chunks.
-        assert_eq!(read_session_value("s.0=a; s=w", &config).unwrap(), "w");
+        // A whole cookie beside chunks is ambiguous (one was tossed in): neither is used. A
+        // type without `chunked` ignores chunks.
+        assert_eq!(
+            read_session_value("s.0=a; s=w", &config),
+            Err(Error::DuplicateCookie { count: 2 })
+        );
+        assert_eq!(
+            read_session_value("s=w; s.0=a; s.1=b", &config),
+            Err(Error::DuplicateCookie { count: 3 })
+        );
+        assert_eq!(read_session_value("s=w; s.x=a", &config).unwrap(), "w");
         assert_eq!(
             read_session_value("s.0=a", &SessionConfig::DEFAULT.with_cookie_name("s")),
             Err(Error::Missing)
@@ -444,7 +503,7 @@ mod tests {
         let many: Vec<String> = (0..9).map(|i| format!("s.{i}=x")).collect();
         assert!(matches!(
             read_session_value(&many.join("; "), &config),
-            Err(Error::TooLarge { .. })
+            Err(Error::CookieTooLarge { .. })
         ));
         // Not chunk names: a leading zero, a sign, other text.
         for other in ["s.00=a", "s.+1=a", "s.1a=a", "s.=a", "sx.0=a"] {

@@ -85,9 +85,22 @@ pub enum Error {
         /// What is wrong with it.
         problem: EnvProblem,
     },
-    /// The cookie (name and value) would pass the 4096 bytes browsers store.
+    /// A cookie sessionkit was asked to make (name and value, or a chunked type's token)
+    /// would pass what browsers store: a fault of the server (500).
     #[error("session cookie is {size} bytes; browsers drop cookies over {limit}")]
     TooLarge {
+        /// The size of name plus value, or of the token.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A session cookie or token that *arrived* larger than any this type writes (a cookie
+    /// over 4096 bytes, more chunks than the type's limit, a token passed to `decrypt`):
+    /// refused before any decoding, a refused session (401), never a server fault.
+    #[error(
+        "the presented session cookie is {size} bytes; this session type reads at most {limit}"
+    )]
+    CookieTooLarge {
         /// The size of name plus value, or of the presented token.
         size: usize,
         /// The limit.
@@ -173,6 +186,7 @@ impl Error {
             | Error::Claims(_)
             | Error::Payload(_)
             | Error::DuplicateCookie { .. }
+            | Error::CookieTooLarge { .. }
             | Error::SessionNotFound => 401,
             Error::InvalidInput(_) => 400,
             Error::SessionChanged => 409,
@@ -209,6 +223,7 @@ impl Error {
             Error::KeyTooShort { .. } => "key-too-short",
             Error::Env { .. } => "env",
             Error::TooLarge { .. } => "too-large",
+            Error::CookieTooLarge { .. } => "cookie-too-large",
             Error::DuplicateCookie { .. } => "duplicate-cookie",
             Error::SessionNotFound => "session-not-found",
             Error::SessionChanged => "session-changed",

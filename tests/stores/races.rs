@@ -576,3 +576,97 @@ pub async fn the_purge_task_runs_until_the_manager_is_dropped<S: SessionStore + 
         .expect("the task ends once the manager is gone")
         .expect("and does not panic");
 }
+
+/// A store where every compare-and-swap write loses to a writer elsewhere, as under constant
+/// conflicts from another process.
+struct AlwaysConflicting(MemoryStore);
+
+impl SessionStore for AlwaysConflicting {
+    async fn create(&self, record: &Record) -> Result<(), Error> {
+        self.0.create(record).await
+    }
+    async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
+        self.0.load(key, now).await
+    }
+    async fn update(
+        &self,
+        _: &SessionKey,
+        _: u64,
+        _: Option<&str>,
+        _: &str,
+        _: i64,
+    ) -> Result<Updated, Error> {
+        Ok(Updated::Changed)
+    }
+    async fn extend(
+        &self,
+        key: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
+        self.0.extend(key, expires_at, now).await
+    }
+    async fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, Error> {
+        self.0.rotate(old, new, expires_at, now).await
+    }
+    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
+        self.0.delete(key).await
+    }
+    async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
+        self.0.delete_user(namespace, user_id).await
+    }
+    async fn list_user(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<SessionInfo>, Error> {
+        self.0.list_user(namespace, user_id, now).await
+    }
+    async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
+        self.0.purge_expired(namespace, now).await
+    }
+}
+
+/// Five `modify` calls queued on one session under constant conflicts: each gives up with
+/// `SessionChanged` one second after *it* was called, not one second after its turn came
+/// (the fifth used to answer after five seconds). The bound below is the documented
+/// deadline plus slack for a loaded machine; what it tells apart is 1 s from 2 to 5 s.
+pub async fn queued_modifies_keep_their_deadline() {
+    let manager = Arc::new(SessionManager::<Account, _>::new(
+        AlwaysConflicting(MemoryStore::new()),
+        keys(),
+    ));
+    let cookie = manager.create(&account(&user("queued"))).await.unwrap();
+    let session = Arc::new(manager.load(&header(&cookie)).await.unwrap());
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let (manager, session) = (Arc::clone(&manager), Arc::clone(&session));
+            tokio::spawn(async move {
+                let called = std::time::Instant::now();
+                let outcome = manager
+                    .modify(&session, |payload| payload.counter += 1)
+                    .await;
+                (outcome.map(|_| ()), called.elapsed())
+            })
+        })
+        .collect();
+    let mut answered = Vec::new();
+    for call in calls {
+        let (outcome, elapsed) = call.await.unwrap();
+        assert_eq!(outcome, Err(Error::SessionChanged));
+        answered.push(elapsed);
+    }
+    eprintln!("five queued modifies under constant conflicts answered after {answered:?}");
+    let slowest = answered.iter().max().unwrap();
+    assert!(
+        *slowest < std::time::Duration::from_millis(1800),
+        "a queued call waited past its deadline: {answered:?}"
+    );
+}

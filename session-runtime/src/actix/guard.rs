@@ -82,7 +82,11 @@ where
         let frozen = Arc::clone(&self.frozen);
         // actix-web's scopes do not rewrite the URI: this is the path the client sent.
         let header = cookie_header(request.headers());
-        let deciding = frozen.config.gate.decide(request.path(), &header);
+        let deciding =
+            frozen
+                .config
+                .gate
+                .decide(request.method().as_str(), request.path(), &header);
         drop(header);
         match deciding {
             Deciding::Now(verdict) => pass_on(frozen, service, request, verdict),

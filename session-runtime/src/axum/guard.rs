@@ -99,7 +99,10 @@ where
             None => request.uri().path(),
         };
         let header = cookie_header(request.headers());
-        let deciding = guard.config.gate.decide(path, &header);
+        let deciding = guard
+            .config
+            .gate
+            .decide(request.method().as_str(), path, &header);
         drop(header);
         match deciding {
             Deciding::Now(verdict) => pass_on(guard, inner, request, verdict),

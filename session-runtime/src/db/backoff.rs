@@ -25,6 +25,22 @@ impl Backoff {
         }
     }
 
+    /// Runs `step` (waiting for the session's turn) within what is left of the deadline:
+    /// `None` once it passes, so that a call's deadline counts from the call, its place in
+    /// the queue included. Without a timer, `step` runs to its end: every call ahead of it
+    /// gives up after a bounded number of attempts.
+    pub(crate) async fn within<F: std::future::Future>(&self, step: F) -> Option<F::Output> {
+        #[cfg(feature = "tokio")]
+        {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            tokio::time::timeout(left, step).await.ok()
+        }
+        #[cfg(not(feature = "tokio"))]
+        {
+            Some(step.await)
+        }
+    }
+
     /// Waits before the next attempt; `false` once the deadline has passed (or, without a
     /// timer, the attempts are spent), when the caller gives up.
     pub(crate) async fn pause(&mut self) -> bool {

@@ -459,16 +459,19 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// Within this manager, `modify` calls on one session take turns, so they never
     /// conflict with each other. A write from elsewhere in between (another process, another
     /// manager, an [`update`](Self::update)) makes it load again and re-apply `change`
-    /// after a short random pause, for up to one second; then it gives up with
-    /// [`Error::SessionChanged`] and nothing is written. Without the `tokio` feature there
+    /// after a short random pause. One second after the call (the wait for its turn
+    /// included) it gives up with [`Error::SessionChanged`] and nothing is written. Without the `tokio` feature there
     /// is no timer to pause on, and it retries at once, 8 attempts in all.
     pub async fn modify(
         &self,
         session: &DbSession<T>,
         mut change: impl FnMut(&mut T) + Send,
     ) -> Result<T, Error> {
-        let _turn = self.turns.take(&session.key).await;
+        // The deadline counts from the call: the wait for the turn spends it too.
         let mut backoff = Backoff::new();
+        let Some(_turn) = backoff.within(self.turns.take(&session.key)).await else {
+            return Err(Error::SessionChanged);
+        };
         loop {
             let now = OffsetDateTime::now_utc().unix_timestamp();
             let record = self.live_record(&session.key, now).await?;

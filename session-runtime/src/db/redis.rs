@@ -619,7 +619,7 @@ impl SessionStore for RedisStore {
         Ok(deleted == 1)
     }
 
-    /// On one server, or within one slot: one script ([`REPLACE`]). Across slots on a
+    /// On one server, or within one slot: one script (`REPLACE`). Across slots on a
     /// cluster (another user's): taken out of the old slot, then written into the new one,
     /// so that here too the old key never carries the new payload.
     async fn replace(

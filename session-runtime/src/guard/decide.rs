@@ -142,7 +142,9 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
             .max_lifetime()
             .zip(session.authenticated_at())
             .is_some_and(|(max, since)| since + max <= session.expires_at());
-        let renewed = if !at_cap && session.expires_at() - now < T::CONFIG.renew_within() {
+        // Another app's cookie is never rewritten behind its back.
+        let renew = !T::CONFIG.is_shared() && !at_cap;
+        let renewed = if renew && session.expires_at() - now < T::CONFIG.renew_within() {
             T::refresh_cookies_at(&session, &self.keys, header, now).unwrap_or_default()
         } else {
             Vec::new()
@@ -171,7 +173,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
         let Ok(ticket) = self.manager.open_ticket(header, now) else {
             return Checking::Now(Checked::default());
         };
-        let renew = ticket.expires_at - now < T::CONFIG.renew_within();
+        let renew = !T::CONFIG.is_shared() && ticket.expires_at - now < T::CONFIG.renew_within();
         // The row is read only where the optimistic answer is not enough: to renew (at
         // most once a window), and on public-only pages, where believing a revoked
         // session would send the user away from the login page until the cookie
@@ -204,7 +206,10 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
                     hand_off,
                 },
                 Err(Error::SessionNotFound) => Checked {
-                    clear: vec![removal_cookie(&T::CONFIG.for_tickets())],
+                    clear: match T::CONFIG.is_shared() {
+                        true => Vec::new(),
+                        false => vec![removal_cookie(&T::CONFIG.for_tickets())],
+                    },
                     ..Checked::default()
                 },
                 // The store is down: keep the optimistic answer; the handler's extractor
@@ -371,7 +376,9 @@ pub(crate) struct RejectWith<R> {
 /// `503` when the store failed (an outage is not "signed out"), and the removal of a cookie
 /// that will never be accepted (revoked, expired, tampered), so that the browser and the
 /// guard's optimistic check stop believing it. A missing cookie, a duplicated one (which of
-/// the two to remove is unknown) and an outage remove nothing.
+/// the two to remove is unknown), an outage and a cookie another app owns
+/// ([`SessionConfig::is_shared`]: a stale secret here must not sign users out there)
+/// remove nothing.
 pub(crate) struct Refusal {
     pub(crate) store_failed: bool,
     pub(crate) clear: SetCookies,
@@ -387,7 +394,9 @@ impl Refusal {
     /// dead session are removed with it.
     pub(crate) fn of<T: Session>(err: &Error, cookie_header: &str) -> Refusal {
         let store_failed = Refusal::store_failed(err);
-        let dead = !store_failed && !matches!(err, Error::Missing | Error::DuplicateCookie { .. });
+        let dead = !store_failed
+            && !T::CONFIG.is_shared()
+            && !matches!(err, Error::Missing | Error::DuplicateCookie { .. });
         Refusal {
             store_failed,
             clear: match dead {
@@ -534,11 +543,17 @@ pub(crate) enum Deciding {
 }
 
 impl Gate {
-    /// The verdict on a request for `path` (as the client sent it, still percent-encoded)
-    /// with this `Cookie:` header.
-    pub(crate) fn decide(&self, path: &str, cookie_header: &str) -> Deciding {
-        let Ok(access) = self.rules.classify(path) else {
-            return Deciding::Now(Verdict::BadPath);
+    /// The verdict on a `method` request for `path` (as the client sent it, still
+    /// percent-encoded) with this `Cookie:` header.
+    ///
+    /// `OPTIONS` is never refused or redirected for want of a session: a CORS preflight
+    /// carries no cookies, and a redirect or a `401` fails it, so it goes on to the
+    /// handler (or a CORS layer) on any path the guard can decode.
+    pub(crate) fn decide(&self, method: &str, path: &str, cookie_header: &str) -> Deciding {
+        let access = match (self.rules.classify(path), method) {
+            (Err(_), _) => return Deciding::Now(Verdict::BadPath),
+            (Ok(_), "OPTIONS") => Access::Open,
+            (Ok(access), _) => access,
         };
         let carried = Carried::of(cookie_header, self.checker.config());
         let verdict = move |checked, access| match Verdict::of(checked, access) {

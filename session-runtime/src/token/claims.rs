@@ -24,17 +24,108 @@ pub(crate) fn encode<T: Serialize>(
 }
 
 /// The payload's JSON alone, in a buffer that is wiped: an iron seal's content, which holds
-/// no claims (the seal carries its own expiry).
-pub(crate) fn encode_bare<T: Serialize>(payload: &T) -> Result<Plaintext, Error> {
+/// no claims (the seal carries its own expiry), but for the `bind` claim if configured.
+pub(crate) fn encode_bare<T: Serialize>(
+    config: &SessionConfig,
+    payload: &T,
+) -> Result<Plaintext, Error> {
     let mut json = Plaintext::secret_empty();
     serde_json::to_writer(&mut json, payload)
         .map_err(|err| Error::Serialize(crate::redact::serialize_message(&err)))?;
-    if json.bytes.first() != Some(&b'{') {
+    if json.bytes.first() != Some(&b'{') || json.bytes.last() != Some(&b'}') {
         return Err(Error::Serialize(
             "a session must serialize to a JSON object".into(),
         ));
     }
+    if config.bind.is_some() {
+        json.bytes.pop();
+        push_binding(config, &mut json)?;
+        json.push(b"}");
+    }
     Ok(json)
+}
+
+/// Appends the `bind` claim (the cookie name) to an open JSON object, if configured. A
+/// payload that has a member of that name already is refused: the token would carry the
+/// claim twice.
+fn push_binding(config: &SessionConfig, json: &mut Plaintext) -> Result<(), Error> {
+    let Some(claim) = config.bind else {
+        return Ok(());
+    };
+    let mut closed = json.bytes.clone();
+    closed.push(b'}');
+    let found = string_member(&closed, claim);
+    closed.zeroize();
+    if !matches!(found, Ok(None)) {
+        return Err(Error::Serialize(format!(
+            "the payload has a member `{claim}`, the claim `bind` writes"
+        )));
+    }
+    json.push_key(claim);
+    serde_json::to_writer(&mut *json, config.cookie_name)
+        .map_err(|err| Error::Serialize(err.to_string()))
+}
+
+/// For a `bind` type, checks that the token's claim names this type's cookie: iron seals and
+/// NextAuth.js v4 tokens are made under keys that do not depend on the cookie name, so
+/// without it one such type would open every other's tokens.
+pub(crate) fn check_binding(config: &SessionConfig, json: &[u8]) -> Result<(), Error> {
+    let Some(claim) = config.bind else {
+        return Ok(());
+    };
+    match string_member(json, claim) {
+        Ok(Some(bound)) if bound == config.cookie_name => Ok(()),
+        Ok(Some(_)) => Err(Error::Claims("the token is bound to another session type")),
+        Ok(None) => Err(Error::Claims("the token carries no binding claim")),
+        Err(_) => Err(Error::Claims("the token's binding claim is not one string")),
+    }
+}
+
+/// The string value of the member `name` of a JSON object, read without copying any other
+/// member's value (those are session data, and a copy would not be wiped). A second member
+/// of that name is an error.
+fn string_member(json: &[u8], name: &str) -> serde_json::Result<Option<String>> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Member<'n>(&'n str);
+
+    impl<'de> Visitor<'de> for Member<'_> {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key != self.0 {
+                    map.next_value::<IgnoredAny>()?;
+                } else if found.is_some() {
+                    return Err(serde::de::Error::custom("a claim appears twice"));
+                } else {
+                    found = Some(map.next_value::<String>()?);
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Member<'_> {
+        type Value = Option<String>;
+
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let found = Member(name).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(found)
 }
 
 /// Reads a payload from JSON that is the payload alone (an iron seal's).
@@ -69,6 +160,7 @@ pub(crate) fn encode_with_id<T: Serialize>(
         ));
     }
     json.bytes.pop();
+    push_binding(config, &mut json)?;
     let as_json = |err: serde_json::Error| Error::Serialize(err.to_string());
     if let Some(issuer) = config.issuer {
         json.push_key("iss");

@@ -75,7 +75,7 @@ pub(crate) fn seal<T: Serialize>(
             nextjs::seal(&binding, key, json)?
         }
         Format::Iron => {
-            let json = claims::encode_bare(payload)?;
+            let json = claims::encode_bare(config, payload)?;
             iron::seal(keys, json, times.exp.saturating_mul(1000))?
         }
     };
@@ -155,7 +155,7 @@ fn open_unlogged<T: DeserializeOwned>(
     // Bounded before any decoding, so an oversized value costs nothing.
     let limit = cookies::max_token_len(config);
     if token.len() > limit {
-        return Err(Error::TooLarge {
+        return Err(Error::CookieTooLarge {
             size: token.len(),
             limit,
         });
@@ -174,6 +174,7 @@ fn open_unlogged<T: DeserializeOwned>(
     if std::str::from_utf8(&json).is_err() {
         return Err(Error::Malformed("the claims are not UTF-8"));
     }
+    claims::check_binding(config, &json)?;
     // A ticket's lifetime cap is kept by the store, which knows when the session began.
     let cap = match purpose {
         Purpose::Session => config.max_lifetime(),
@@ -197,6 +198,7 @@ fn open_iron<T: DeserializeOwned>(
     if std::str::from_utf8(&opened.json).is_err() {
         return Err(Error::Malformed("the session is not UTF-8"));
     }
+    claims::check_binding(config, &opened.json)?;
     let value = claims::decode_bare(&opened.json)?;
     let lifetime = times::Lifetime {
         issued_at: None,
