@@ -251,11 +251,10 @@ pub(crate) struct GuardConfig<R> {
 
 impl<R> GuardConfig<R> {
     pub(crate) fn new(checker: Arc<dyn Checker>) -> GuardConfig<R> {
+        let mut rules = Rules::new();
+        rules.login("/login");
         GuardConfig {
-            gate: Gate {
-                checker,
-                rules: Rules::new(),
-            },
+            gate: Gate { checker, rules },
             login_path: "/login".into(),
             home_path: "/".into(),
             rejection: None,
@@ -441,9 +440,15 @@ macro_rules! guard_builder {
 
             /// Requires a session under this path prefix. `/dashboard` and `/dashboard/` both
             /// cover `/dashboard`, `/dashboard/` and `/dashboard/x`, never `/dashboards`.
-            /// Requests are matched on their percent-decoded path, with ASCII case ignored
-            /// (see [`crate::route`]), and a prefix is always a full path from the root of the
-            /// app, also behind a nested router or a scope.
+            /// Requests are matched on their percent-decoded path, with case ignored as
+            /// Unicode folds it (see [`crate::route`]), and a prefix is always a full path
+            /// from the root of the app, also behind a nested router or a scope.
+            ///
+            /// Like a router, the most specific rule wins: the longest prefix (in segments)
+            /// among `protect`, [`public`](Self::public) and
+            /// [`public_only`](Self::public_only) that covers the path. The
+            /// [`login_path`](Self::login_path) itself is never protected, so it cannot
+            /// redirect to itself.
             ///
             /// # Panics
             ///
@@ -455,9 +460,17 @@ macro_rules! guard_builder {
             }
 
             /// Sends signed-in users away from this path prefix (`/login`, `/signup`).
-            /// Matched as [`SessionGuard::protect`] matches, which also wins where both apply.
+            /// Matched as [`SessionGuard::protect`] matches; the most specific rule wins.
             pub fn public_only(mut self, prefix: impl AsRef<str>) -> Self {
                 self.config.gate.rules.public_only(prefix.as_ref());
+                self
+            }
+
+            /// Lets anyone reach this path prefix, signed in or not: an opening under a
+            /// protected prefix (`.protect("/admin").public("/admin/help")`). Matched as
+            /// [`SessionGuard::protect`] matches; the most specific rule wins.
+            pub fn public(mut self, prefix: impl AsRef<str>) -> Self {
+                self.config.gate.rules.public(prefix.as_ref());
                 self
             }
 
@@ -468,9 +481,13 @@ macro_rules! guard_builder {
                 self
             }
 
-            /// Where requests without a session go. Default `/login`.
+            /// Where requests without a session go. Default `/login`. That exact path is
+            /// never protected, even under a protected prefix, so it is reachable while
+            /// signed out and never redirects to itself (a `public_only` rule still sends
+            /// signed-in users away from it).
             pub fn login_path(mut self, path: impl Into<String>) -> Self {
                 self.config.login_path = path.into();
+                self.config.gate.rules.login(&self.config.login_path);
                 self
             }
 

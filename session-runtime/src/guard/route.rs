@@ -152,11 +152,15 @@ fn same_folded(folded_prefix: &str, segment: &str) -> bool {
     }
 }
 
-/// A guard's prefixes, decoded and case-folded once when the guard is built.
+/// A guard's prefixes, decoded and case-folded once when the guard is built, each with the
+/// access it gives. Like a router, the most specific rule wins: the prefix with the most
+/// segments that the path falls under. Two rules on the same prefix resolve to the stricter
+/// (protected, then public-only, then public).
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
-    protected: Vec<Vec<String>>,
-    public_only: Vec<Vec<String>>,
+    rules: Vec<(Vec<String>, Access)>,
+    /// The login page, which a signed-out request can always reach (see [`Rules::login`]).
+    login: Option<Vec<String>>,
 }
 
 impl Rules {
@@ -172,12 +176,30 @@ impl Rules {
     /// If the prefix itself is not a safe path (see [`segments`]): that is a mistake in the
     /// application's code, found the first time it runs.
     pub fn protect(&mut self, prefix: &str) {
-        self.protected.push(prefix_segments(prefix));
+        self.rules
+            .push((prefix_segments(prefix), Access::Protected));
     }
 
     /// Adds a public-only prefix. Panics as [`Rules::protect`] does.
     pub fn public_only(&mut self, prefix: &str) {
-        self.public_only.push(prefix_segments(prefix));
+        self.rules
+            .push((prefix_segments(prefix), Access::PublicOnly));
+    }
+
+    /// Adds a public prefix, reachable by anyone: an opening under a protected prefix
+    /// (`/admin/help` under `/admin`). Panics as [`Rules::protect`] does.
+    pub fn public(&mut self, prefix: &str) {
+        self.rules.push((prefix_segments(prefix), Access::Open));
+    }
+
+    /// Sets the login page. That exact path is never [`Access::Protected`], whatever prefix
+    /// covers it, so that a guard never redirects its login page to itself; a public-only
+    /// rule still applies there. A path that is not a plain absolute path (a URL on
+    /// another host) names no page of this app and is ignored.
+    pub fn login(&mut self, path: &str) {
+        self.login = segments(path)
+            .ok()
+            .map(|segments| segments.iter().map(|segment| fold(segment)).collect());
     }
 
     /// Classifies a raw request path (as it arrives, still percent-encoded).
@@ -187,9 +209,11 @@ impl Rules {
     ///
     /// let mut rules = Rules::new();
     /// rules.protect("/admin/");
+    /// rules.public("/admin/help");
     /// rules.public_only("/login");
     /// assert_eq!(rules.classify("/%61dmin/users"), Ok(Access::Protected));
     /// assert_eq!(rules.classify("/admin"), Ok(Access::Protected));
+    /// assert_eq!(rules.classify("/Admin/Help/faq"), Ok(Access::Open));
     /// assert_eq!(rules.classify("/adminx"), Ok(Access::Open));
     /// assert_eq!(rules.classify("/login"), Ok(Access::PublicOnly));
     /// assert!(rules.classify("/admin%2Fusers").is_err());
@@ -203,24 +227,35 @@ impl Rules {
             segment(raw)?;
             count += 1;
         }
-        let under = |prefixes: &[Vec<String>]| {
-            prefixes.iter().any(|prefix| {
-                prefix.len() <= count
-                    && raw_segments(path).is_ok_and(|mut raws| {
-                        prefix.iter().all(|want| {
-                            raws.next()
-                                .map(segment)
-                                .is_some_and(|have| have.is_ok_and(|have| same_folded(want, &have)))
-                        })
+        let starts_with = |prefix: &[String]| {
+            prefix.len() <= count
+                && raw_segments(path).is_ok_and(|mut raws| {
+                    prefix.iter().all(|want| {
+                        raws.next()
+                            .map(segment)
+                            .is_some_and(|have| have.is_ok_and(|have| same_folded(want, &have)))
                     })
-            })
+                })
         };
-        Ok(if under(&self.protected) {
-            Access::Protected
-        } else if under(&self.public_only) {
-            Access::PublicOnly
-        } else {
-            Access::Open
+        let strictness = |access: Access| match access {
+            Access::Protected => 2,
+            Access::PublicOnly => 1,
+            Access::Open => 0,
+        };
+        let access = self
+            .rules
+            .iter()
+            .filter(|(prefix, _)| starts_with(prefix))
+            .max_by_key(|(prefix, access)| (prefix.len(), strictness(*access)))
+            .map_or(Access::Open, |(_, access)| *access);
+        let is_login = || {
+            self.login
+                .as_deref()
+                .is_some_and(|login| login.len() == count && starts_with(login))
+        };
+        Ok(match access {
+            Access::Protected if is_login() => Access::Open,
+            access => access,
         })
     }
 }
@@ -231,8 +266,8 @@ fn prefix_segments(prefix: &str) -> Vec<String> {
         // A prefix is the application's own text, fixed at start-up: say so, rather than
         // calling it a refused request path.
         Err(UnsafePath(reason)) => panic!(
-            "the route prefix {prefix:?} given to protect() or public_only() must be an \
-             absolute path such as \"/admin\", and {reason}"
+            "the route prefix {prefix:?} given to protect(), public() or public_only() must be \
+             an absolute path such as \"/admin\", and {reason}"
         ),
     }
 }
@@ -292,6 +327,42 @@ mod tests {
         let mut everything = Rules::new();
         everything.protect("/");
         assert_eq!(everything.classify("/anything"), Ok(Access::Protected));
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins_and_the_login_page_is_reachable() {
+        let mut rules = Rules::new();
+        rules.protect("/admin");
+        rules.public("/admin/help");
+        rules.protect("/admin/help/secret");
+        rules.public_only("/admin/login");
+        rules.login("/admin/login");
+        let table = [
+            ("/admin", Access::Protected),
+            ("/admin/users", Access::Protected),
+            ("/admin/help", Access::Open),
+            ("/ADMIN/%68elp/x", Access::Open),
+            ("/admin/help/secret", Access::Protected),
+            ("/admin/help/Secret/more", Access::Protected),
+            ("/admin/login", Access::PublicOnly),
+            ("/admin/login/extra", Access::PublicOnly),
+        ];
+        for (path, access) in table {
+            assert_eq!(rules.classify(path), Ok(access), "{path}");
+        }
+        // A login page under a protected prefix and no rule of its own: reachable, exactly.
+        let mut rules = Rules::new();
+        rules.protect("/admin");
+        rules.login("/admin/signin");
+        assert_eq!(rules.classify("/admin/signin"), Ok(Access::Open));
+        assert_eq!(rules.classify("/Admin/SignIn/"), Ok(Access::Open));
+        assert_eq!(rules.classify("/admin/signin/x"), Ok(Access::Protected));
+        assert_eq!(rules.classify("/admin/signinx"), Ok(Access::Protected));
+        // Same prefix twice: the stricter rule.
+        let mut rules = Rules::new();
+        rules.public("/a");
+        rules.protect("/a");
+        assert_eq!(rules.classify("/a/b"), Ok(Access::Protected));
     }
 
     #[test]
