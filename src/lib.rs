@@ -190,9 +190,14 @@ let app = test::init_service(
 )
 .await;
 
-// Without a session: to the login page.
-let response = test::call_service(&app, test::TestRequest::get().uri("/dashboard").to_request()).await;
-assert_eq!(response.status(), 303);
+// Without a session: a browser's navigation goes to the login page...
+let page = test::TestRequest::get()
+    .uri("/dashboard")
+    .insert_header(("sec-fetch-mode", "navigate"));
+assert_eq!(test::call_service(&app, page.to_request()).await.status(), 303);
+// ...and an API call gets a 401.
+let call = test::TestRequest::get().uri("/dashboard");
+assert_eq!(test::call_service(&app, call.to_request()).await.status(), 401);
 
 // With one: the handler runs, on the guard's verification.
 let token = UserSession { user_id: "42".into() }.encrypt(&keys)?;
@@ -516,10 +521,16 @@ pub use sessionkit_runtime::axum::SetSessionCookies;
 ///     )
 ///     .with_state(AppState { keys: keys.clone() });
 ///
-/// // Without a session, the dashboard redirects to the login page.
-/// let anonymous = Request::get("/dashboard").body(Body::empty()).unwrap();
+/// // Without a session, a browser's navigation to the dashboard goes to the login page...
+/// let anonymous = Request::get("/dashboard")
+///     .header("sec-fetch-mode", "navigate")
+///     .body(Body::empty())
+///     .unwrap();
 /// let response = app.clone().oneshot(anonymous).await.unwrap();
 /// assert_eq!(response.headers()["location"], "/login");
+/// // ...and an API call gets `401 {"error":"unauthorized"}`.
+/// let call = Request::get("/dashboard").body(Body::empty()).unwrap();
+/// assert_eq!(app.clone().oneshot(call).await.unwrap().status(), 401);
 ///
 /// // With one, the handler runs, and the extractor reuses the guard's verification.
 /// let token = UserSession { user_id: "42".into() }.encrypt(&keys)?;

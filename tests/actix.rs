@@ -55,8 +55,20 @@ fn value(headers: &actix_web::http::header::HeaderMap, name: header::HeaderName)
         .unwrap()
 }
 
-fn with_cookie(path: &str, token: Option<&str>) -> test::TestRequest {
+/// An API call (not a navigation), with the session cookie if given.
+fn api(path: &str, token: Option<&str>) -> test::TestRequest {
     let request = test::TestRequest::get().uri(path);
+    match token {
+        Some(token) => request.insert_header((header::COOKIE, format!("session={token}"))),
+        None => request,
+    }
+}
+
+/// A browser's page load (a navigation), with the session cookie if given.
+fn with_cookie(path: &str, token: Option<&str>) -> test::TestRequest {
+    let request = test::TestRequest::get()
+        .uri(path)
+        .insert_header(("sec-fetch-mode", "navigate"));
     match token {
         Some(token) => request.insert_header((header::COOKIE, format!("session={token}"))),
         None => request,
@@ -71,15 +83,23 @@ async fn verified_extracts_or_rejects_with_a_bare_401() {
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(test::read_body(ok).await, "ada");
 
-    let missing = test::call_service(&app, with_cookie("/me", None).to_request()).await;
+    // An API call (not a navigation) gets the 401.
+    let missing = test::call_service(&app, api("/me", None).to_request()).await;
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(value(missing.headers(), header::CACHE_CONTROL), "no-store");
     assert!(missing.headers().get(header::SET_COOKIE).is_none());
-    assert_eq!(test::read_body(missing).await, "unauthorized");
+    assert_eq!(
+        value(missing.headers(), header::CONTENT_TYPE),
+        "application/json"
+    );
+    assert_eq!(
+        test::read_body(missing).await,
+        r#"{"error":"unauthorized"}"#
+    );
 
     // A tampered cookie: refused, and removed.
     let tampered = common::tamper(&token);
-    let refused = test::call_service(&app, with_cookie("/me", Some(&tampered)).to_request()).await;
+    let refused = test::call_service(&app, api("/me", Some(&tampered)).to_request()).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let removal = value(refused.headers(), header::SET_COOKIE);
     assert!(removal.starts_with("session=;") && removal.contains("Max-Age=0"));

@@ -200,8 +200,20 @@ mod axum_glue {
             .with_state(keys())
     }
 
+    /// A browser's page load (a navigation).
     async fn send(path: &str, jar: &[Cookie<'static>]) -> (StatusCode, Vec<Cookie<'static>>) {
-        let mut request = Request::get(path);
+        send_request(Request::get(path).header("sec-fetch-mode", "navigate"), jar).await
+    }
+
+    /// An API call.
+    async fn send_api(path: &str, jar: &[Cookie<'static>]) -> (StatusCode, Vec<Cookie<'static>>) {
+        send_request(Request::get(path), jar).await
+    }
+
+    async fn send_request(
+        mut request: axum::http::request::Builder,
+        jar: &[Cookie<'static>],
+    ) -> (StatusCode, Vec<Cookie<'static>>) {
         if !jar.is_empty() {
             request = request.header(header::COOKIE, header_of(jar));
         }
@@ -275,7 +287,7 @@ mod axum_glue {
         // Tamper with the last chunk's last characters.
         let last = jar[3].value().to_owned();
         jar[3].set_value(format!("{}AAAA", &last[..last.len() - 4]));
-        let (status, set) = send("/open/me", &jar).await;
+        let (status, set) = send_api("/open/me", &jar).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(apply(&jar, &set).is_empty(), "{:?}", names(&set));
     }

@@ -14,13 +14,32 @@ use reqwest::{Client, StatusCode};
 use sessionkit::time::{Duration, OffsetDateTime};
 
 /// A browser-like client: keeps cookies, follows redirects.
+/// What a browser's page loads carry: the guard redirects navigations to the login page and
+/// answers other requests `401`.
+fn page_headers() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT,
+        "text/html,application/xhtml+xml,*/*;q=0.8".parse().unwrap(),
+    );
+    headers
+}
+
 fn browser() -> Client {
-    Client::builder().cookie_store(true).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .default_headers(page_headers())
+        .build()
+        .unwrap()
 }
 
 /// A client that shows each response as it is: no cookie jar, no redirects.
 fn raw() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .redirect(Policy::none())
+        .default_headers(page_headers())
+        .build()
+        .unwrap()
 }
 
 async fn post_form(

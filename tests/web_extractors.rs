@@ -50,8 +50,21 @@ fn router() -> Router {
         .with_state(State { keys: keys() })
 }
 
+/// A browser's page load (a navigation), with the session cookie if given.
 async fn send(path: &str, cookie: Option<&str>) -> Response {
-    let mut request = Request::get(path);
+    send_request(
+        Request::get(path).header("sec-fetch-mode", "navigate"),
+        cookie,
+    )
+    .await
+}
+
+/// An API call (not a navigation), with the session cookie if given.
+async fn api(path: &str, cookie: Option<&str>) -> Response {
+    send_request(Request::get(path), cookie).await
+}
+
+async fn send_request(mut request: axum::http::request::Builder, cookie: Option<&str>) -> Response {
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, format!("session={cookie}"));
     }
@@ -85,12 +98,13 @@ async fn verified_extracts_or_rejects_with_a_bare_401() {
         .encrypt_at(&keys(), OffsetDateTime::now_utc() - Duration::days(8))
         .unwrap();
     for cookie in [None, Some("garbage"), Some(expired.as_str())] {
-        let refused = send("/me", cookie).await;
+        let refused = api("/me", cookie).await;
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(refused.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(refused.headers()[header::CONTENT_TYPE], "application/json");
         assert_eq!(
             body(refused).await,
-            "unauthorized",
+            r#"{"error":"unauthorized"}"#,
             "the body says nothing about why"
         );
     }
@@ -330,11 +344,20 @@ async fn a_rejected_database_cookie_is_removed_and_renewals_survive_other_cookie
     let cookies = set_cookies(&response);
     assert_eq!(cookies.len(), 1, "{cookies:?}");
     assert!(cookies[0].starts_with("sid=;") && cookies[0].contains("Max-Age=0"));
-    // No cookie at all: the guard sends the request to log in and removes nothing.
+    // No cookie at all: the same kind of request gets the same answer from the guard (and
+    // removes nothing); a browser's navigation gets the login redirect.
     let response = app
+        .clone()
         .oneshot(Request::get("/app/x").body(Body::empty()).unwrap())
         .await
         .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    let navigation = Request::get("/app/x")
+        .header("sec-fetch-mode", "navigate")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(navigation).await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(response.headers().get(header::SET_COOKIE).is_none());
 }

@@ -58,8 +58,9 @@ async fn case_insensitive(
     }
 }
 
+/// A browser's page load (a navigation).
 async fn send(path: &str, signed_in: bool) -> Response {
-    let mut request = Request::get(path);
+    let mut request = Request::get(path).header("sec-fetch-mode", "navigate");
     if signed_in {
         let token = guide("ada").encrypt(&keys()).unwrap();
         request = request.header(header::COOKIE, format!("session={token}"));

@@ -32,6 +32,7 @@ pub struct Unauthorized {
     store_failed: bool,
     clear: Vec<Cookie<'static>>,
     configured: Option<Arc<RejectWith<Rejection>>>,
+    navigation: bool,
 }
 
 impl Unauthorized {
@@ -44,6 +45,7 @@ impl Unauthorized {
                 .extensions()
                 .get::<Arc<RejectWith<Rejection>>>()
                 .cloned(),
+            navigation: super::request::is_navigation(request.headers()),
         }
     }
 }
@@ -67,7 +69,9 @@ impl std::fmt::Display for Unauthorized {
 
 impl FrameworkResponse for HttpResponse {
     fn unauthorized() -> HttpResponse {
-        HttpResponse::Unauthorized().body("unauthorized")
+        HttpResponse::Unauthorized()
+            .content_type("application/json")
+            .body(crate::guard::decide::UNAUTHORIZED_BODY)
     }
 
     fn unavailable() -> HttpResponse {
@@ -94,7 +98,11 @@ impl ResponseError for Unauthorized {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        let mut response = extractor_refusal(self.store_failed, self.configured.as_deref());
+        let mut response = extractor_refusal(
+            self.store_failed,
+            self.configured.as_deref(),
+            self.navigation,
+        );
         for clear in &self.clear {
             add_cookie(&mut response, clear);
         }

@@ -33,7 +33,7 @@ decide::guard_builder!(Rejection);
 /// The guard's configuration, shared by every request.
 struct Frozen {
     config: GuardConfig<Rejection>,
-    reject_with: Option<Arc<RejectWith<Rejection>>>,
+    reject_with: Arc<RejectWith<Rejection>>,
 }
 
 impl<S, B> Transform<S, ServiceRequest> for SessionGuard
@@ -82,11 +82,13 @@ where
         let frozen = Arc::clone(&self.frozen);
         // actix-web's scopes do not rewrite the URI: this is the path the client sent.
         let header = cookie_header(request.headers());
-        let deciding =
-            frozen
-                .config
-                .gate
-                .decide(request.method().as_str(), request.path(), &header);
+        let navigation = super::request::is_navigation(request.headers());
+        let deciding = frozen.config.gate.decide(
+            request.method().as_str(),
+            request.path(),
+            &header,
+            navigation,
+        );
         drop(header);
         match deciding {
             Deciding::Now(verdict) => pass_on(frozen, service, request, verdict),
@@ -125,9 +127,9 @@ where
     if let Some(hand_off) = pass.hand_off.take() {
         hand_off.into_actix(&mut request.extensions_mut());
     }
-    if let Some(reject_with) = &frozen.reject_with {
-        request.extensions_mut().insert(Arc::clone(reject_with));
-    }
+    request
+        .extensions_mut()
+        .insert(Arc::clone(&frozen.reject_with));
     let handled = service.call(request);
     Box::pin(async move {
         let mut response = handled.await?;

@@ -34,6 +34,7 @@ pub struct Unauthorized {
     store_failed: bool,
     clear: Vec<Cookie<'static>>,
     configured: Option<Arc<RejectWith<Rejection>>>,
+    navigation: bool,
 }
 
 impl std::fmt::Debug for Unauthorized {
@@ -50,6 +51,7 @@ impl From<Error> for Unauthorized {
             store_failed: Refusal::store_failed(&err),
             clear: Vec::new(),
             configured: None,
+            navigation: false,
         }
     }
 }
@@ -66,13 +68,19 @@ impl Unauthorized {
                 .extensions
                 .get::<Arc<RejectWith<Rejection>>>()
                 .cloned(),
+            navigation: super::request::is_navigation(&parts.headers),
         }
     }
 }
 
 impl FrameworkResponse for Response {
     fn unauthorized() -> Response {
-        (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/json")],
+            crate::guard::decide::UNAUTHORIZED_BODY,
+        )
+            .into_response()
     }
 
     fn unavailable() -> Response {
@@ -90,7 +98,11 @@ impl FrameworkResponse for Response {
 
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {
-        let mut response = extractor_refusal(self.store_failed, self.configured.as_deref());
+        let mut response = extractor_refusal(
+            self.store_failed,
+            self.configured.as_deref(),
+            self.navigation,
+        );
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

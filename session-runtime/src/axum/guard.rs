@@ -41,7 +41,7 @@ decide::guard_builder!(Rejection);
 struct Frozen {
     config: GuardConfig<Rejection>,
     /// The rejection as the extractors receive it, built once rather than per request.
-    reject_with: Option<Arc<RejectWith<Rejection>>>,
+    reject_with: Arc<RejectWith<Rejection>>,
 }
 
 /// What a request without a valid session gets, from the guard on a protected path and from
@@ -99,10 +99,12 @@ where
             None => request.uri().path(),
         };
         let header = cookie_header(request.headers());
-        let deciding = guard
-            .config
-            .gate
-            .decide(request.method().as_str(), path, &header);
+        let navigation = super::request::is_navigation(request.headers());
+        let deciding =
+            guard
+                .config
+                .gate
+                .decide(request.method().as_str(), path, &header, navigation);
         drop(header);
         match deciding {
             Deciding::Now(verdict) => pass_on(guard, inner, request, verdict),
@@ -136,9 +138,9 @@ where
     if let Some(hand_off) = pass.hand_off.take() {
         hand_off.into_http(request.extensions_mut());
     }
-    if let Some(reject_with) = &guard.reject_with {
-        request.extensions_mut().insert(Arc::clone(reject_with));
-    }
+    request
+        .extensions_mut()
+        .insert(Arc::clone(&guard.reject_with));
     let handled = inner.call(request);
     Box::pin(async move {
         let mut response = handled.await?;

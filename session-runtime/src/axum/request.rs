@@ -5,6 +5,16 @@ use std::borrow::Cow;
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 
+/// Whether the request is a browser's navigation: see [`crate::guard::decide::is_navigation`].
+pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
+    crate::guard::decide::is_navigation(
+        headers.get("sec-fetch-mode").map(|value| value.as_bytes()),
+        headers
+            .get(axum::http::header::ACCEPT)
+            .map(|value| value.as_bytes()),
+    )
+}
+
 /// All `Cookie:` headers of a request as one: see [`crate::guard::decide::join_cookie_headers`].
 pub(crate) fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
     crate::guard::decide::join_cookie_headers(

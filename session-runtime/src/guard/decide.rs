@@ -305,9 +305,58 @@ fn respond<Resp: FrameworkResponse>(rejection: &Rejection<Resp>, login_path: &st
     }
 }
 
+/// What a request without a valid session gets: the configured rejection, or by default the
+/// login redirect for a browser's navigation to a page and `401` for anything else (an API
+/// call, a `fetch`, a form a script posts), so that one page answers one kind of request the
+/// same way whatever was wrong with the cookie.
+fn refuse<Resp: FrameworkResponse>(
+    configured: Option<&Rejection<Resp>>,
+    login_path: &str,
+    navigation: bool,
+) -> Resp {
+    match configured {
+        Some(rejection) => respond(rejection, login_path),
+        None if navigation => Resp::see_other(login_path),
+        None => Resp::unauthorized(),
+    }
+}
+
+/// Whether a request is a browser's navigation to a page, which a redirect to the login
+/// page serves: `Sec-Fetch-Mode: navigate` (every current browser sends it), or, from a
+/// client that sends no Fetch Metadata, an `Accept` that lists `text/html` with a quality no
+/// other type beats. `fetch()`'s default `*/*`, an API client's `application/json` and a
+/// missing `Accept` are not navigations.
+pub(crate) fn is_navigation(sec_fetch_mode: Option<&[u8]>, accept: Option<&[u8]>) -> bool {
+    if let Some(mode) = sec_fetch_mode {
+        return mode.eq_ignore_ascii_case(b"navigate");
+    }
+    let Some(accept) = accept.and_then(|accept| std::str::from_utf8(accept).ok()) else {
+        return false;
+    };
+    let mut html = None;
+    let mut best_other: f32 = 0.0;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim();
+        let quality = parts
+            .filter_map(|param| param.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if media.eq_ignore_ascii_case("text/html") {
+            html = Some(html.map_or(quality, |seen: f32| seen.max(quality)));
+        } else {
+            best_other = best_other.max(quality);
+        }
+    }
+    html.is_some_and(|html| html > 0.0 && html >= best_other)
+}
+
+/// The body of every default `401`: it says nothing about why.
+pub(crate) const UNAUTHORIZED_BODY: &str = r#"{"error":"unauthorized"}"#;
+
 /// The responses a refusal is made of, in a framework's own type.
 pub(crate) trait FrameworkResponse {
-    /// `401` with a body that says nothing about why: the extractors' own answer.
+    /// `401` with [`UNAUTHORIZED_BODY`] as `application/json`.
     fn unauthorized() -> Self;
     /// `503`, for a failing store.
     fn unavailable() -> Self;
@@ -318,14 +367,16 @@ pub(crate) trait FrameworkResponse {
 }
 
 /// An extractor's answer to a request it refuses, before the cookie and cache headers:
-/// `503` when the store failed, else the guard's configured rejection, else a bare `401`.
+/// `503` when the store failed; behind a guard, what the guard answers the same request
+/// (its configured rejection, or the login redirect for a navigation); else `401`.
 pub(crate) fn extractor_refusal<Resp: FrameworkResponse>(
     store_failed: bool,
-    configured: Option<&RejectWith<Rejection<Resp>>>,
+    guard: Option<&RejectWith<Rejection<Resp>>>,
+    navigation: bool,
 ) -> Resp {
-    match (store_failed, configured) {
+    match (store_failed, guard) {
         (true, _) => Resp::unavailable(),
-        (false, Some(configured)) => respond(&configured.rejection, &configured.login_path),
+        (false, Some(guard)) => refuse(guard.rejection.as_ref(), &guard.login_path, navigation),
         (false, None) => Resp::unauthorized(),
     }
 }
@@ -334,15 +385,15 @@ impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
     /// What the guard does with `verdict`: on to the handler (`Ok`), or answer the request
     /// itself with a response and a cookie to set on it. An undecodable path is `400`; a
     /// protected path without a session gets the configured rejection, or else the redirect
-    /// to the login page, and the removal of a dead cookie; a signed-in request on a
-    /// public-only path is sent home.
+    /// to the login page for a navigation and `401` for anything else, and the removal of a
+    /// dead cookie; a signed-in request on a public-only path is sent home.
     pub(crate) fn answer(&self, verdict: Verdict) -> Result<Pass, (Resp, SetCookies)> {
         match verdict {
             Verdict::Pass(pass) => Ok(pass),
             Verdict::BadPath => Err((Resp::bad_request(), Vec::new())),
-            Verdict::Reject { clear } => {
-                let rejection = self.rejection.as_ref().unwrap_or(&Rejection::Login);
-                Err((respond(rejection, &self.login_path), clear))
+            Verdict::Reject { clear, navigation } => {
+                let response = refuse(self.rejection.as_ref(), &self.login_path, navigation);
+                Err((response, clear))
             }
             Verdict::Home => Err((Resp::see_other(&self.home_path), Vec::new())),
         }
@@ -350,24 +401,21 @@ impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
 }
 
 impl<Resp> GuardConfig<Rejection<Resp>> {
-    /// The configured rejection as the extractors behind the guard receive it, built once
-    /// when the guard is layered, or `None` for the defaults.
-    pub(crate) fn reject_with(&self) -> Option<Arc<RejectWith<Rejection<Resp>>>> {
-        let rejection = self.rejection.as_ref()?;
-        // A bare `401` is what the extractors answer anyway: nothing needs handing to them,
-        // which saves a request extension on every request.
-        (!matches!(rejection, Rejection::Unauthorized)).then(|| {
-            Arc::new(RejectWith {
-                rejection: rejection.clone(),
-                login_path: self.login_path.clone(),
-            })
+    /// How the guard refuses, as the extractors behind it receive it (built once when the
+    /// guard is layered), so that a session the guard let through optimistically and the
+    /// extractor then refuses (revoked, say) gets the same answer as one the guard refused.
+    pub(crate) fn reject_with(&self) -> Arc<RejectWith<Rejection<Resp>>> {
+        Arc::new(RejectWith {
+            rejection: self.rejection.clone(),
+            login_path: self.login_path.clone(),
         })
     }
 }
 
-/// The guard's rejection and login path, handed to the extractors behind it.
+/// The guard's rejection (`None` for the default) and login path, handed to the
+/// extractors behind it.
 pub(crate) struct RejectWith<R> {
-    pub(crate) rejection: R,
+    pub(crate) rejection: Option<R>,
     pub(crate) login_path: String,
 }
 
@@ -475,7 +523,10 @@ macro_rules! guard_builder {
             }
 
             /// What a request without a valid session gets, here and from the
-            /// `Verified`/`DbSession` extractors behind this guard.
+            /// `Verified`/`DbSession` extractors behind this guard. Without it, a browser's
+            /// navigation (`Sec-Fetch-Mode: navigate`, or an `Accept` that prefers
+            /// `text/html`) gets `303` to the login path, and any other request `401` with
+            /// `{"error":"unauthorized"}`; a failing store is `503` either way.
             pub fn on_rejection(mut self, rejection: $rejection) -> Self {
                 self.config.rejection = Some(rejection);
                 self
@@ -512,9 +563,10 @@ pub(crate) struct Gate {
 pub(crate) enum Verdict {
     /// The path cannot be decoded safely: `400`.
     BadPath,
-    /// No valid session on a protected path: the configured rejection, with the removal of a
-    /// dead cookie if there is one.
-    Reject { clear: SetCookies },
+    /// No valid session on a protected path: the configured rejection (by default, the login
+    /// redirect for a navigation and `401` otherwise), with the removal of a dead cookie if
+    /// there is one.
+    Reject { clear: SetCookies, navigation: bool },
     /// A signed-in request on a public-only path: to the home path.
     Home,
     /// On to the handler.
@@ -522,10 +574,11 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
-    fn of(checked: Checked, access: Access) -> Verdict {
+    fn of(checked: Checked, access: Access, navigation: bool) -> Verdict {
         match (checked.signed_in, access) {
             (false, Access::Protected) => Verdict::Reject {
                 clear: checked.clear,
+                navigation,
             },
             (true, Access::PublicOnly) => Verdict::Home,
             _ => Verdict::Pass(Pass {
@@ -566,14 +619,20 @@ impl Gate {
     /// `OPTIONS` is never refused or redirected for want of a session: a CORS preflight
     /// carries no cookies, and a redirect or a `401` fails it, so it goes on to the
     /// handler (or a CORS layer) on any path the guard can decode.
-    pub(crate) fn decide(&self, method: &str, path: &str, cookie_header: &str) -> Deciding {
+    pub(crate) fn decide(
+        &self,
+        method: &str,
+        path: &str,
+        cookie_header: &str,
+        navigation: bool,
+    ) -> Deciding {
         let access = match (self.rules.classify(path), method) {
             (Err(_), _) => return Deciding::Now(Verdict::BadPath),
             (Ok(_), "OPTIONS") => Access::Open,
             (Ok(access), _) => access,
         };
         let carried = Carried::of(cookie_header, self.checker.config());
-        let verdict = move |checked, access| match Verdict::of(checked, access) {
+        let verdict = move |checked, access| match Verdict::of(checked, access, navigation) {
             Verdict::Pass(pass) => Verdict::Pass(Pass { carried, ..pass }),
             other => other,
         };
@@ -636,4 +695,34 @@ pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
     // does not hide whose cookie it is.
     let end = value.iter().position(|&byte| byte == b'=')?;
     std::str::from_utf8(&value[..end]).ok().map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_navigation;
+
+    #[test]
+    fn navigations_are_told_from_other_requests() {
+        let chrome = b"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+        assert!(is_navigation(Some(b"navigate"), None));
+        assert!(is_navigation(Some(b"Navigate"), Some(b"*/*")));
+        // Fetch Metadata decides when present, whatever `Accept` says.
+        assert!(!is_navigation(Some(b"cors"), Some(chrome)));
+        assert!(!is_navigation(Some(b"no-cors"), Some(chrome)));
+        // Without it, `Accept`.
+        assert!(is_navigation(None, Some(chrome)));
+        assert!(is_navigation(None, Some(b"text/html")));
+        for other in [
+            &b"*/*"[..],
+            b"application/json",
+            b"application/json, text/html;q=0.5",
+            b"text/html;q=0",
+            b"text/plain",
+            b"",
+        ] {
+            assert!(!is_navigation(None, Some(other)), "{other:?}");
+        }
+        assert!(!is_navigation(None, None));
+        assert!(!is_navigation(None, Some(b"\xff")));
+    }
 }
