@@ -549,6 +549,12 @@ pub use sessionkit_runtime::axum::SessionGuard;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use sessionkit_runtime::axum::{HasSessions, Rejection, Unauthorized};
 
+/// How the guard treats cross-origin requests with unsafe methods (CSRF protection, on by
+/// default as [`CrossOrigin::Protect`]): `SessionGuard::cross_origin(CrossOrigin::...)`.
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use sessionkit_runtime::CrossOrigin;
+
 // As for `axum`: the module's own docs are its summary.
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]

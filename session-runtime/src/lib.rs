@@ -34,6 +34,9 @@ pub mod axum;
 pub use crate::config::{Algorithm, Format, SameSite, SessionConfig};
 pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie, max_chunks};
 pub use crate::error::{EnvProblem, Error};
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use crate::guard::cross_origin::CrossOrigin;
 pub use crate::guard::route;
 pub use crate::keys::{
     HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED, Keys, Secret, derive_content_key,

@@ -82,6 +82,13 @@ impl FrameworkResponse for HttpResponse {
         HttpResponse::BadRequest().body("bad request")
     }
 
+    fn forbidden() -> HttpResponse {
+        HttpResponse::Forbidden()
+            .content_type("application/json")
+            .insert_header((actix_web::http::header::VARY, "Sec-Fetch-Site"))
+            .body(crate::guard::decide::FORBIDDEN_BODY)
+    }
+
     fn see_other(path: &str) -> HttpResponse {
         HttpResponse::SeeOther()
             .insert_header((LOCATION, path))

@@ -83,12 +83,13 @@ where
         // actix-web's scopes do not rewrite the URI: this is the path the client sent.
         let header = cookie_header(request.headers());
         let navigation = super::request::is_navigation(request.headers());
-        let deciding = frozen.config.gate.decide(
-            request.method().as_str(),
+        let facts = super::request::facts(
+            request.method(),
+            request.uri(),
+            request.headers(),
             request.path(),
-            &header,
-            navigation,
         );
+        let deciding = frozen.config.gate.decide(&facts, &header, navigation);
         drop(header);
         match deciding {
             Deciding::Now(verdict) => pass_on(frozen, service, request, verdict),

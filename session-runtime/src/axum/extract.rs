@@ -91,6 +91,18 @@ impl FrameworkResponse for Response {
         (StatusCode::BAD_REQUEST, "bad request").into_response()
     }
 
+    fn forbidden() -> Response {
+        (
+            StatusCode::FORBIDDEN,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::VARY, "Sec-Fetch-Site"),
+            ],
+            crate::guard::decide::FORBIDDEN_BODY,
+        )
+            .into_response()
+    }
+
     fn see_other(path: &str) -> Response {
         Redirect::to(path).into_response()
     }

@@ -100,11 +100,8 @@ where
         };
         let header = cookie_header(request.headers());
         let navigation = super::request::is_navigation(request.headers());
-        let deciding =
-            guard
-                .config
-                .gate
-                .decide(request.method().as_str(), path, &header, navigation);
+        let facts = super::request::facts(request.method(), request.uri(), request.headers(), path);
+        let deciding = guard.config.gate.decide(&facts, &header, navigation);
         drop(header);
         match deciding {
             Deciding::Now(verdict) => pass_on(guard, inner, request, verdict),

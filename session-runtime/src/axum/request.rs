@@ -5,6 +5,30 @@ use std::borrow::Cow;
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 
+/// What the cross-origin check reads of a request for `path` (the path the client sent).
+pub(crate) fn facts<'a>(
+    method: &'a axum::http::Method,
+    uri: &'a axum::http::Uri,
+    headers: &'a HeaderMap,
+    path: &'a str,
+) -> crate::guard::cross_origin::Facts<'a> {
+    use axum::http::header::{HOST, ORIGIN, UPGRADE};
+    crate::guard::cross_origin::Facts {
+        method: method.as_str(),
+        path,
+        sec_fetch_site: headers.get("sec-fetch-site").map(|value| value.as_bytes()),
+        origin: headers.get(ORIGIN).map(|value| value.as_bytes()),
+        host: headers.get(HOST).map(|value| value.as_bytes()),
+        authority: uri.authority().map(|authority| authority.as_str()),
+        websocket: crate::guard::cross_origin::upgrades_to_websocket(
+            headers
+                .get_all(UPGRADE)
+                .iter()
+                .map(|value| value.as_bytes()),
+        ),
+    }
+}
+
 /// Whether the request is a browser's navigation: see [`crate::guard::decide::is_navigation`].
 pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
     crate::guard::decide::is_navigation(

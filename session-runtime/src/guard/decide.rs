@@ -17,6 +17,7 @@ use crate::config::SessionConfig;
 use crate::cookies::{self, Carried, removal_cookie};
 use crate::db::{SessionManager, SessionStore};
 use crate::error::Error;
+use crate::guard::cross_origin::{self, Facts, Policy};
 use crate::guard::route::{Access, Rules};
 use crate::keys::Keys;
 use crate::session::Session;
@@ -254,7 +255,11 @@ impl<R> GuardConfig<R> {
         let mut rules = Rules::new();
         rules.login("/login");
         GuardConfig {
-            gate: Gate { checker, rules },
+            gate: Gate {
+                checker,
+                rules,
+                cross_origin: Policy::default(),
+            },
             login_path: "/login".into(),
             home_path: "/".into(),
             rejection: None,
@@ -354,6 +359,9 @@ pub(crate) fn is_navigation(sec_fetch_mode: Option<&[u8]>, accept: Option<&[u8]>
 /// The body of every default `401`: it says nothing about why.
 pub(crate) const UNAUTHORIZED_BODY: &str = r#"{"error":"unauthorized"}"#;
 
+/// The body of a refused cross-origin request.
+pub(crate) const FORBIDDEN_BODY: &str = r#"{"error":"cross-origin request refused"}"#;
+
 /// The responses a refusal is made of, in a framework's own type.
 pub(crate) trait FrameworkResponse {
     /// `401` with [`UNAUTHORIZED_BODY`] as `application/json`.
@@ -362,6 +370,9 @@ pub(crate) trait FrameworkResponse {
     fn unavailable() -> Self;
     /// `400`, for a path the guard cannot decode safely.
     fn bad_request() -> Self;
+    /// `403` with [`FORBIDDEN_BODY`] as `application/json` and `Vary: Sec-Fetch-Site`, for a
+    /// refused cross-origin request.
+    fn forbidden() -> Self;
     /// `303 See Other` to `path`.
     fn see_other(path: &str) -> Self;
 }
@@ -391,6 +402,7 @@ impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
         match verdict {
             Verdict::Pass(pass) => Ok(pass),
             Verdict::BadPath => Err((Resp::bad_request(), Vec::new())),
+            Verdict::CrossOrigin => Err((Resp::forbidden(), Vec::new())),
             Verdict::Reject { clear, navigation } => {
                 let response = refuse(self.rejection.as_ref(), &self.login_path, navigation);
                 Err((response, clear))
@@ -542,6 +554,41 @@ macro_rules! guard_builder {
                 self
             }
 
+            /// Trusts cross-origin requests from `origin` (`"https://app.example.com"`), a
+            /// site of your own on another origin. Given in any case and with or without the
+            /// default port; compared with `Origin` as browsers send it.
+            ///
+            /// # Panics
+            ///
+            /// If `origin` is not `http(s)://host[:port]`: a path, query, fragment or userinfo
+            /// is a mistake in the application's code, reported when it starts.
+            pub fn trusted_origin(mut self, origin: impl AsRef<str>) -> Self {
+                self.config.gate.cross_origin.trust(origin.as_ref());
+                self
+            }
+
+            /// Exempts exactly this decoded path from the cross-origin check, for a webhook
+            /// that another site posts to. Only that path: not with a slash added or
+            /// removed, not in another case, and not a path that only reaches it through a
+            /// redirect or a normalisation.
+            ///
+            /// # Panics
+            ///
+            /// If `path` is not an absolute path with plain segments.
+            pub fn allow_cross_origin(mut self, path: impl AsRef<str>) -> Self {
+                self.config.gate.cross_origin.exempt(path.as_ref());
+                self
+            }
+
+            /// How cross-origin requests with unsafe methods are treated: refused
+            /// ([`CrossOrigin::Protect`](crate::CrossOrigin::Protect),
+            /// the default), refused also without Fetch Metadata (`Strict`), logged only
+            /// (`ReportOnly`), or not checked (`Off`). A refused request gets `403`.
+            pub fn cross_origin(mut self, mode: $crate::CrossOrigin) -> Self {
+                self.config.gate.cross_origin.set_mode(mode);
+                self
+            }
+
             /// Where signed-in requests to public-only paths go. Default `/`.
             pub fn home_path(mut self, path: impl Into<String>) -> Self {
                 self.config.home_path = path.into();
@@ -557,12 +604,15 @@ pub(crate) use guard_builder;
 pub(crate) struct Gate {
     pub(crate) checker: Arc<dyn Checker>,
     pub(crate) rules: Rules,
+    pub(crate) cross_origin: Policy,
 }
 
 /// What the guard does with a request.
 pub(crate) enum Verdict {
     /// The path cannot be decoded safely: `400`.
     BadPath,
+    /// A cross-origin request with an unsafe method: `403`.
+    CrossOrigin,
     /// No valid session on a protected path: the configured rejection (by default, the login
     /// redirect for a navigation and `401` otherwise), with the removal of a dead cookie if
     /// there is one.
@@ -613,24 +663,28 @@ pub(crate) enum Deciding {
 }
 
 impl Gate {
-    /// The verdict on a `method` request for `path` (as the client sent it, still
-    /// percent-encoded) with this `Cookie:` header.
+    /// The verdict on a request (its method, its path as the client sent it, still
+    /// percent-encoded, and the headers the cross-origin check reads) with this `Cookie:`
+    /// header.
     ///
     /// `OPTIONS` is never refused or redirected for want of a session: a CORS preflight
     /// carries no cookies, and a redirect or a `401` fails it, so it goes on to the
     /// handler (or a CORS layer) on any path the guard can decode.
     pub(crate) fn decide(
         &self,
-        method: &str,
-        path: &str,
+        facts: &Facts<'_>,
         cookie_header: &str,
         navigation: bool,
     ) -> Deciding {
-        let access = match (self.rules.classify(path), method) {
+        let access = match (self.rules.classify(facts.path), facts.method) {
             (Err(_), _) => return Deciding::Now(Verdict::BadPath),
             (Ok(_), "OPTIONS") => Access::Open,
             (Ok(access), _) => access,
         };
+        // Every route behind the guard, protected or not: a login form is a target too.
+        if self.cross_origin.check(facts) == cross_origin::Verdict::Refuse {
+            return Deciding::Now(Verdict::CrossOrigin);
+        }
         let carried = Carried::of(cookie_header, self.checker.config());
         let verdict = move |checked, access| match Verdict::of(checked, access, navigation) {
             Verdict::Pass(pass) => Verdict::Pass(Pass { carried, ..pass }),
