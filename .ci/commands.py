@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs every `cargo run`, `cargo test` and `cargo bench` command that README.md and the doc
-comments of examples/*.rs show, as written, on this checkout.
+comments of examples/*.rs show, as written, on this checkout, and the README's `openssl rand`
+line for making a secret.
 
 - `cargo run --example X`: run; an example that serves (it reads `SESSIONKIT_APP_ADDR`) is
   started, asked for `/` once over HTTP, and stopped.
@@ -23,7 +24,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -43,7 +43,8 @@ def shown_commands():
             continue
         if fence in ("sh", "bash", "shell", "console"):
             command = line.split(" #", 1)[0].strip()
-            if CARGO.match(command):
+            # The secret for users outside a clone is made with OpenSSL: run that too.
+            if CARGO.match(command) or command.startswith('echo "SESSION_SECRET=$(openssl rand'):
                 found.append(("README.md", command))
         elif fence is None:
             for span in re.findall(r"`([^`]+)`", line):
@@ -96,8 +97,12 @@ def run_server(command: str, env: dict) -> None:
     """Builds the example first (so the probe's wait is for start-up, not compilation),
     then starts the command as written, asks for `/` and stops it."""
     subprocess.run(command.replace("cargo run", "cargo build", 1), shell=True, cwd=ROOT, env=env, check=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        env = dict(env, SESSIONKIT_APP_DB=str(Path(scratch) / "app.db"))
+    # Exactly the environment the docs ask for, and nothing more: the app's default
+    # database path must work on a fresh clone (it once pointed at a directory that did not
+    # exist, which a scratch SESSIONKIT_APP_DB here hid). What it creates there is removed.
+    databases = ROOT / "examples"
+    before = set(databases.glob("app.db*"))
+    try:
         server = subprocess.Popen(command, shell=True, cwd=ROOT, env=env, start_new_session=True)
         try:
             address = "http://127.0.0.1:3000/"
@@ -118,6 +123,9 @@ def run_server(command: str, env: dict) -> None:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+    finally:
+        for made in set(databases.glob("app.db*")) - before:
+            made.unlink()
 
 
 def main() -> int:

@@ -23,7 +23,9 @@ use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::sync::Arc;
 
-use sessionkit::{DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, Verified};
+use sessionkit::{
+    CrossOrigin, DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, Verified,
+};
 use sessions::{Account, SECRET, Signed, USER, signed_in};
 use tower::ServiceExt;
 
@@ -50,6 +52,21 @@ async fn call(app: &Router, cookie: Option<&str>) -> StatusCode {
     app.clone().oneshot(get_me(cookie)).await.unwrap().status()
 }
 
+/// A same-origin form post from a current browser, which the cross-origin check reads.
+fn post_me(cookie: &str) -> Request<Body> {
+    Request::post("/me")
+        .header(header::COOKIE, cookie)
+        .header(header::HOST, "example.com")
+        .header(header::ORIGIN, "http://example.com")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::empty())
+        .unwrap()
+}
+
+async fn post(app: &Router, cookie: &str) -> StatusCode {
+    app.clone().oneshot(post_me(cookie)).await.unwrap().status()
+}
+
 fn guard(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -62,14 +79,21 @@ fn guard(c: &mut Criterion) {
     let extractor = Router::new()
         .route("/me", me.clone())
         .with_state(state.clone());
-    let guarded = Router::new()
-        .route("/me", me)
-        .layer(
-            SessionGuard::stateless::<Signed>(keys.clone())
-                .protect("/me")
-                .on_rejection(Rejection::Unauthorized),
-        )
-        .with_state(state);
+    let guarded_with = |mode: CrossOrigin| {
+        Router::new()
+            .route("/me", me.clone().post(|| async { USER }))
+            .layer(
+                SessionGuard::stateless::<Signed>(keys.clone())
+                    .protect("/me")
+                    .on_rejection(Rejection::Unauthorized)
+                    .cross_origin(mode),
+            )
+            .with_state(state.clone())
+    };
+    // The default guard checks cross-origin requests; the same guard with the check off
+    // shows what the check costs.
+    let guarded = guarded_with(CrossOrigin::Protect);
+    let unchecked = guarded_with(CrossOrigin::Off);
     let token = format!(
         "session={}",
         Signed {
@@ -121,11 +145,14 @@ fn guard(c: &mut Criterion) {
         for (app, cookie) in [
             (&extractor, &token),
             (&guarded, &token),
+            (&unchecked, &token),
             (&database, &ticket),
         ] {
             assert_eq!(call(app, Some(cookie)).await, StatusCode::OK);
             assert_eq!(call(app, None).await, StatusCode::UNAUTHORIZED);
         }
+        assert_eq!(post(&guarded, &token).await, StatusCode::OK);
+        assert_eq!(post(&unchecked, &token).await, StatusCode::OK);
         assert_eq!(call(&tower, Some(&tower_cookie)).await, StatusCode::OK);
         assert_eq!(call(&tower, None).await, StatusCode::UNAUTHORIZED);
     });
@@ -158,6 +185,15 @@ fn guard(c: &mut Criterion) {
     });
     group.bench_function("sessionkit_guard_and_extractor", |b| {
         b.to_async(&runtime).iter(|| call(&guarded, Some(&token)))
+    });
+    group.bench_function("sessionkit_guard_cross_origin_off", |b| {
+        b.to_async(&runtime).iter(|| call(&unchecked, Some(&token)))
+    });
+    group.bench_function("sessionkit_guard_post", |b| {
+        b.to_async(&runtime).iter(|| post(&guarded, &token))
+    });
+    group.bench_function("sessionkit_guard_post_cross_origin_off", |b| {
+        b.to_async(&runtime).iter(|| post(&unchecked, &token))
     });
     group.bench_function("sessionkit_database_memory", |b| {
         b.to_async(&runtime).iter(|| call(&database, Some(&ticket)))

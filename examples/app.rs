@@ -24,12 +24,13 @@ mod app_core;
 
 use app_core::{App, Credentials, Device, Reply, UserSession};
 use axum::Router;
-use axum::extract::{Form, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use sessionkit::{DbSession, HasSessions, SessionGuard, SessionManager, SetSession, SqliteStore};
+use sessionkit::{
+    CrossOrigin, DbSession, HasSessions, SessionGuard, SessionManager, SetSession, SqliteStore,
+};
 
 impl HasSessions<UserSession> for App {
     type Store = SqliteStore;
@@ -68,7 +69,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .public_only("/login")
         .public_only("/signup")
         .login_path("/login")
-        .home_path("/dashboard");
+        .home_path("/dashboard")
+        // Every POST must come from this site's own pages: the guard refuses cross-origin
+        // ones (Fetch Metadata, then Origin against Host), and in strict mode also those
+        // that carry neither header.
+        .cross_origin(CrossOrigin::Strict);
 
     let router = Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
@@ -121,25 +126,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
         )
         .layer(guard)
-        .layer(middleware::from_fn(same_origin_posts))
         .with_state(app);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, router).await?;
     Ok(())
-}
-
-/// The shared Origin check, in front of every route.
-async fn same_origin_posts(headers: HeaderMap, request: Request, next: Next) -> Response {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|value: &header::HeaderValue| value.to_str().ok())
-    };
-    let is_post = request.method() == Method::POST;
-    if !app_core::same_origin(is_post, header(header::HOST), header(header::ORIGIN)) {
-        return respond(app_core::forbidden());
-    }
-    next.run(request).await
 }

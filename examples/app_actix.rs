@@ -1,5 +1,5 @@
 //! The example app of `examples/app.rs`, on actix-web: sign up, log in, the dashboard with
-//! "Your sessions", log out, log out everywhere and the Origin check on POST. The logic and
+//! "Your sessions", log out, log out everywhere, and the guard's cross-origin protection on POST. The logic and
 //! the pages are shared (`examples/support/app_core.rs`); this file only routes.
 //!
 //! ```text
@@ -12,13 +12,11 @@
 #[path = "support/app_core.rs"]
 mod app_core;
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, LOCATION};
-use actix_web::middleware::Next;
 use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, web};
 use app_core::{App, Credentials, Device, Reply, UserSession};
+use sessionkit::CrossOrigin;
 use sessionkit::DbSession;
 use sessionkit::actix::{SessionGuard, Sessions, SetSession};
 
@@ -111,25 +109,6 @@ async fn revoke_device(
     )
 }
 
-/// The shared Origin check, in front of every route.
-async fn same_origin_posts(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let header = |name| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|value: &header::HeaderValue| value.to_str().ok())
-    };
-    let is_post = request.method() == actix_web::http::Method::POST;
-    if !app_core::same_origin(is_post, header(header::HOST), header(header::ORIGIN)) {
-        let response = respond(app_core::forbidden(), request.request());
-        return Ok(request.into_response(response));
-    }
-    Ok(next.call(request).await?.map_into_boxed_body())
-}
-
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (addr, db_path) = app_core::settings()?;
@@ -173,9 +152,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .public_only("/login")
                     .public_only("/signup")
                     .login_path("/login")
-                    .home_path("/dashboard"),
+                    .home_path("/dashboard")
+                    .cross_origin(CrossOrigin::Strict),
             )
-            .wrap(actix_web::middleware::from_fn(same_origin_posts))
     })
     .workers(1)
     .bind(addr)?;

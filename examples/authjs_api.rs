@@ -18,13 +18,18 @@
 //!
 //! A large session (the `jwt` callback can add a lot) arrives in chunks,
 //! `authjs.session-token.0`, `.1`, ...: the type is `chunked`, so the extractor joins them.
+//!
+//! The cookie is the Next.js app's: an Auth.js type is `shared` by default, so the
+//! `SessionGuard` in front of `/me` reads it and never writes it. It does not renew it (Auth.js
+//! does, on the Next.js side), and a refused one (expired, or made under a secret this side
+//! does not have yet) gets `401` without a `Set-Cookie`, so the user stays signed in there.
 
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use sessionkit::axum::SetSessionCookies;
-use sessionkit::{Keys, Session, Verified};
+use sessionkit::{Keys, Session, SessionGuard, Verified};
 
 /// Auth.js's default session claims. Over https, Auth.js names the cookie
 /// `__Secure-authjs.session-token`, which is also the key's salt: use that name (and
@@ -63,8 +68,8 @@ struct Me<'a> {
     expires: String,
 }
 
-/// The signed-in user, or `401` (the extractor refuses a missing, expired, tampered or
-/// foreign cookie, and removes one that can never be accepted).
+/// The signed-in user, or `401` (the guard and the extractor refuse a missing, expired,
+/// tampered or foreign cookie, and leave it where it is: it is the Next.js app's).
 async fn me(session: Verified<AuthJsSession>) -> axum::Json<serde_json::Value> {
     let me = Me {
         id: session.sub.as_deref(),
@@ -100,6 +105,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .route("/me", get(me))
         .route("/demo-login", get(demo_login))
+        // Reads the Auth.js cookie on `/me` and hands it to the extractor; never renews or
+        // removes it. An API: a request without a session gets `401`.
+        .layer(SessionGuard::stateless::<AuthJsSession>(keys.clone()).protect("/me"))
         .with_state(AppState { keys });
     let address =
         std::env::var("SESSIONKIT_APP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());

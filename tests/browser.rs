@@ -164,6 +164,26 @@ async fn log_in_on(framework: Framework) {
         "document.cookie = {visible}"
     );
 
+    // 4a. Another origin (a second port on 127.0.0.1: same-site, so the Lax cookie rides
+    // along) posts to the app while the user is signed in: a `fetch` and an auto-submitted
+    // form, both to "log out everywhere". The guard refuses both (Sec-Fetch-Site:
+    // same-site), so the session survives.
+    let attacker = AttackerPage::serve(&app.at("/logout-everywhere"));
+    client.goto(&attacker.url("fetch")).await.unwrap();
+    wait_for_title(&client, "fetch-settled").await;
+    client.goto(&app.at("/dashboard")).await.unwrap();
+    wait_for_path(&client, "/dashboard").await;
+    client.goto(&attacker.url("form")).await.unwrap();
+    wait_for_path(&client, "/logout-everywhere").await;
+    let refused = client.source().await.unwrap();
+    assert!(
+        refused.contains("cross-origin request refused"),
+        "the cross-origin form was not refused: {refused}"
+    );
+    client.goto(&app.at("/dashboard")).await.unwrap();
+    wait_for_path(&client, "/dashboard").await;
+    assert!(client.source().await.unwrap().contains("ada@example.com"));
+
     // 6. A screenshot of the dashboard, for a person to look at.
     let screenshot = client.screenshot().await.unwrap();
     // The workspace's target directory, one up from this package (`tests/`).
@@ -191,6 +211,70 @@ async fn log_in_on(framework: Framework) {
 
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
+}
+
+/// A page on another origin (its own port on 127.0.0.1) that posts to `target`: with
+/// `fetch` at `/fetch` (setting the title once it settles), with an auto-submitted form at
+/// `/form`. Served by a thread until the test ends.
+struct AttackerPage {
+    port: u16,
+}
+
+impl AttackerPage {
+    fn serve(target: &str) -> AttackerPage {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let fetch = format!(
+            "<!doctype html><title>fetching</title><script>\
+             fetch({target:?}, {{method: 'POST', credentials: 'include', \
+             body: new URLSearchParams({{x: '1'}})}})\
+             .finally(() => {{ document.title = 'fetch-settled'; }});</script>"
+        );
+        let form = format!(
+            "<!doctype html><title>form</title><form id=f method=post action={target:?}>\
+             <input type=hidden name=x value=1></form>\
+             <script>document.getElementById('f').submit();</script>"
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = [0u8; 4096];
+                let read = stream.read(&mut request).unwrap_or(0);
+                let request = String::from_utf8_lossy(&request[..read]);
+                let body = match request.starts_with("GET /form") {
+                    true => &form,
+                    false => &fetch,
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\
+                     connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        AttackerPage { port }
+    }
+
+    fn url(&self, page: &str) -> String {
+        format!("http://127.0.0.1:{}/{page}", self.port)
+    }
+}
+
+async fn wait_for_title(client: &fantoccini::Client, title: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = client.title().await.unwrap();
+        if now == title {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected the title {title}, still {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn wait_for_path(client: &fantoccini::Client, path: &str) {

@@ -117,3 +117,60 @@ fn refusals_are_logged_with_their_cause_and_nothing_secret() {
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
 }
+
+/// A refused cross-origin request is logged at `warn` with its reason, and never with the
+/// request's cookie; report-only mode logs the same and passes the request.
+#[cfg(feature = "axum")]
+#[test]
+fn cross_origin_refusals_are_logged_at_warn_with_their_reason() {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let token = guide("grace").encrypt(&keys()).unwrap();
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let statuses = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let mut statuses = Vec::new();
+            for mode in [
+                sessionkit::CrossOrigin::Protect,
+                sessionkit::CrossOrigin::ReportOnly,
+            ] {
+                let app = Router::new().fallback(|| async { "passed" }).layer(
+                    sessionkit::SessionGuard::stateless::<common::GuideSession>(keys())
+                        .cross_origin(mode),
+                );
+                let request = Request::post("/transfer")
+                    .header("cookie", format!("session={token}; other={MARKER}"))
+                    .header("sec-fetch-site", "cross-site")
+                    .header("origin", "https://evil.example")
+                    .body(Body::empty())
+                    .unwrap();
+                statuses.push(app.oneshot(request).await.unwrap().status().as_u16());
+            }
+            statuses
+        })
+    });
+    assert_eq!(statuses, [403, 200]);
+    let text = captured.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines.iter().all(|line| line.contains("WARN")), "{text}");
+    assert!(lines[0].contains("cross-origin request refused"), "{text}");
+    assert!(lines[1].contains("would be refused") && lines[1].contains("report_only=true"));
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.contains("Sec-Fetch-Site names another site"))
+    );
+    assert!(!text.contains(&token) && !text.contains(MARKER), "{text}");
+}

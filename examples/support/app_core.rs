@@ -1,6 +1,6 @@
 //! The example app's logic, shared by its axum and actix-web binaries: the session type,
 //! the users table, sign-up and log-in with argon2, the dashboard with "Your sessions", log
-//! out, log out everywhere, the Origin check and every page's HTML. A handler here returns a
+//! out, log out everywhere, and every page's HTML. A handler here returns a
 //! [`Reply`]; each binary only routes requests here and turns replies into its responses.
 
 use std::net::SocketAddr;
@@ -63,8 +63,11 @@ pub enum Reply {
 /// Where the app listens, and its database: from the environment, with defaults that need
 /// no setup.
 pub fn settings() -> Result<(SocketAddr, String), Box<dyn std::error::Error>> {
+    // The examples live in the repository's `examples/` directory, one up from the
+    // `sessionkit-tests` package that builds them (`tests/`, whose own `examples/` does not
+    // exist: a default there failed with "unable to open database file").
     let db_path = std::env::var("SESSIONKIT_APP_DB")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/examples/app.db").to_owned());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/app.db").to_owned());
     let addr: SocketAddr = std::env::var("SESSIONKIT_APP_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;
@@ -100,21 +103,6 @@ impl App {
             db,
         })
     }
-}
-
-/// CSRF: the session cookie is SameSite=Lax, and every POST must come from a page of this
-/// site, as its `Origin` header says. A missing or foreign Origin is refused.
-pub fn same_origin(is_post: bool, host: Option<&str>, origin: Option<&str>) -> bool {
-    !is_post
-        || matches!((host, origin), (Some(host), Some(origin)) if origin == format!("http://{host}"))
-}
-
-/// The answer to a POST from another site.
-pub fn forbidden() -> Reply {
-    Reply::Page(
-        403,
-        page("Forbidden", "<p>This form must be sent from this site.</p>"),
-    )
 }
 
 pub fn signup_page() -> Reply {

@@ -7,7 +7,7 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Lit, LitStr, Path, Token};
 
 use crate::duration;
-use crate::fallback::Errors;
+use crate::errors::Errors;
 
 /// Every key `#[session(...)]` accepts, in the order the docs list them.
 const KEYS: &[&str] = &[

@@ -6,7 +6,8 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Data, DeriveInput, Fields, Meta};
 
 use crate::attr::{Algorithm, Attrs, Format, SameSite, Spanned};
-use crate::fallback::{self, Errors};
+use crate::errors::Errors;
+use crate::fallback;
 use crate::field;
 use crate::valid;
 
@@ -25,7 +26,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         None => quote!(::sessionkit),
     };
     match errors.take() {
-        Some(err) => fallback::stub(input, &krate, err),
+        Some(err) => {
+            let config = quote!(#krate::__private::SessionConfig::DEFAULT);
+            fallback::with_stub(err, impl_session(input, &krate, config, None))
+        }
         None => generate(input, &attrs, user_id, &krate),
     }
 }

@@ -1,4 +1,5 @@
-//! Error collection, and the stub impl emitted beside the errors.
+//! What is emitted when the attribute has mistakes: the errors, and beside them a stub impl
+//! (the trait with the default configuration, which `expand` makes and passes in).
 //!
 //! Without the stub, every use of `UserSession::encrypt` elsewhere in the crate would add a
 //! "no function named `encrypt`" error after the real one; with it the user sees only the
@@ -6,32 +7,10 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::DeriveInput;
 
-use crate::expand;
-
-/// Accumulates every error so that one build reports all of them.
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, err: syn::Error) {
-        match &mut self.0 {
-            Some(first) => first.combine(err),
-            None => self.0 = Some(err),
-        }
-    }
-
-    pub fn take(self) -> Option<syn::Error> {
-        self.0
-    }
-}
-
-/// The errors plus an impl with the default configuration.
-pub fn stub(input: &DeriveInput, krate: &TokenStream, err: syn::Error) -> TokenStream {
+/// The errors plus the stub impl.
+pub fn with_stub(err: syn::Error, stub: TokenStream) -> TokenStream {
     let errors = err.to_compile_error();
-    let config = quote!(#krate::__private::SessionConfig::DEFAULT);
-    let stub = expand::impl_session(input, krate, config, None);
     quote! {
         #errors
         #stub

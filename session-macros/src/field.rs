@@ -4,7 +4,7 @@
 
 use syn::{Data, DeriveInput, Field};
 
-use crate::fallback::Errors;
+use crate::errors::Errors;
 
 /// Finds the field marked `#[session(user_id)]`, reporting misuse.
 pub fn user_id_field<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<&'a Field> {

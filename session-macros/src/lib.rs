@@ -7,6 +7,7 @@
 
 mod attr;
 mod duration;
+mod errors;
 mod expand;
 mod fallback;
 mod field;

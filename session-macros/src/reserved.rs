@@ -6,7 +6,7 @@
 use syn::{DeriveInput, Field, LitStr, Meta};
 
 use crate::attr::Format;
-use crate::fallback::Errors;
+use crate::errors::Errors;
 
 /// The claims the runtime writes or reads beside the payload's fields.
 const RESERVED: &[&str] = &["iat", "exp", "nbf", "iss", "aud", "auth_time"];

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 
 use crate::attr::{Algorithm, Attrs, Format, SameSite};
-use crate::fallback::Errors;
+use crate::errors::Errors;
 
 /// Runs every rule, recording each violation.
 pub fn check(attrs: &Attrs, errors: &mut Errors) {

@@ -321,7 +321,8 @@ impl KeyEntry {
 /// keyed state made from it is wiped from memory when the last clone is dropped.
 ///
 /// ```
-/// use sessionkit_runtime::Keys;
+/// # use sessionkit_runtime as sessionkit;
+/// use sessionkit::Keys;
 ///
 /// let keys = Keys::new("a secret of at least thirty-two bytes!!")?
 ///     .with_fallback("the previous secret, still accepted for now")?;
