@@ -705,3 +705,105 @@ fn iron_bad_seals_get_the_same_verdict_on_both_sides() {
     assert_eq!(header_after(&cookies), "");
     assert_eq!(cookies.len(), 3);
 }
+
+// ---------------------------------------------------------------- claims a renewal keeps
+
+/// The claims a Next.js app's `jwt` callback adds, which the Rust types do not declare.
+fn with_app_claims(mut token: Value) -> Value {
+    token["plan"] = json!("pro");
+    token["accessToken"] = json!("at-123");
+    token["mfa_pending"] = json!(true);
+    token["roles"] = json!(["a", { "b": [1, null] }]);
+    token
+}
+
+/// Asserts that `after` has every claim of `before` with the same value, but for the
+/// registered ones, which a rewrite replaces.
+fn every_claim_kept(what: &str, before: &Value, after: &Value, replaced: &[&str]) {
+    let (before, after) = (before.as_object().unwrap(), after.as_object().unwrap());
+    for (name, value) in before {
+        if replaced.contains(&name.as_str()) {
+            assert!(
+                after.contains_key(name),
+                "{what}: `{name}` is there, renewed"
+            );
+            continue;
+        }
+        assert_eq!(after.get(name), Some(value), "{what}: `{name}` kept");
+    }
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "{what}: nothing added: {after:?}"
+    );
+    println!(
+        "{what}: {} claims kept through a renewal in Rust",
+        before.len()
+    );
+}
+
+/// An Auth.js token with `plan`, `accessToken` and `picture` (and more), made by
+/// `@auth/core`, refreshed in Rust by a type that declares none of the app's claims, and
+/// decoded by `@auth/core` again: every claim equal, `iat`, `exp` and `jti` new.
+#[test]
+#[ignore = "needs Node and @auth/core: `npm ci --prefix tests/interop`, then `-- --ignored`"]
+fn authjs_claims_survive_a_renewal_in_rust() {
+    let claims = with_app_claims(serde_json::to_value(ada()).unwrap());
+    let made = node(
+        "authjs-encode",
+        json!({ "secret": SECRET, "salt": AUTHJS_COOKIE, "token": claims, "maxAge": 2592000 }),
+    );
+    let token = made["token"].as_str().unwrap();
+    let before = authjs_decode(json!(SECRET), AUTHJS_COOKIE, token);
+    let session = AuthJsSession::decrypt(token, &keys(SECRET)).unwrap();
+    let renewed = AuthJsSession::refresh(&session, &keys(SECRET)).unwrap();
+    let after = authjs_decode(json!(SECRET), AUTHJS_COOKIE, renewed.value());
+    assert_eq!(after["ok"], true, "{after}");
+    every_claim_kept(
+        "authjs",
+        &before["payload"],
+        &after["payload"],
+        &["iat", "exp", "jti"],
+    );
+    assert_ne!(before["payload"]["jti"], after["payload"]["jti"]);
+}
+
+#[test]
+#[ignore = "needs Node and next-auth v4: `npm ci --prefix tests/interop`, then `-- --ignored`"]
+fn nextauth_v4_claims_survive_a_renewal_in_rust() {
+    let claims = with_app_claims(serde_json::to_value(ada()).unwrap());
+    let made = node(
+        "nextauth4-encode",
+        json!({ "secret": SECRET, "token": claims, "maxAge": 2592000 }),
+    );
+    let token = made["token"].as_str().unwrap();
+    let before = nextauth_decode(SECRET, token);
+    let session = NextAuthSession::decrypt(token, &keys(SECRET)).unwrap();
+    let renewed = NextAuthSession::refresh(&session, &keys(SECRET)).unwrap();
+    let after = nextauth_decode(SECRET, renewed.value());
+    assert_eq!(after["ok"], true, "{after}");
+    every_claim_kept(
+        "next-auth v4",
+        &before["payload"],
+        &after["payload"],
+        &["iat", "exp", "jti"],
+    );
+}
+
+/// An iron seal with fields the Rust type does not declare, re-sealed in Rust: iron-session
+/// unseals the same data.
+#[test]
+#[ignore = "needs Node and iron-session: `npm ci --prefix tests/interop`, then `-- --ignored`"]
+fn iron_fields_survive_a_reseal_in_rust() {
+    let data = with_app_claims(serde_json::to_value(iron_user()).unwrap());
+    let made = node(
+        "iron-seal",
+        json!({ "password": PASSWORD, "data": data, "ttl": 1209600 }),
+    );
+    let seal = made["seal"].as_str().unwrap();
+    let session = IronSession::decrypt(seal, &keys(PASSWORD)).unwrap();
+    let resealed = IronSession::refresh(&session, &keys(PASSWORD)).unwrap();
+    let after = iron_unseal(json!(PASSWORD), resealed.value());
+    assert_eq!(after["ok"], true, "{after}");
+    every_claim_kept("iron", &data, &after["payload"], &[]);
+}

@@ -110,14 +110,7 @@ pub trait Session: Serialize + DeserializeOwned {
     ) -> Result<Vec<Cookie<'static>>, Error> {
         let times = Times::renewed(&Self::CONFIG, session.authenticated_at(), now)?;
         let carried = Carried::of(request_cookie_header, &Self::CONFIG);
-        token::seal_cookies(
-            &Self::CONFIG,
-            Purpose::Session,
-            keys,
-            &**session,
-            times,
-            &carried,
-        )
+        token::renew_cookies(&Self::CONFIG, keys, session, times, &carried)
     }
 
     /// The cookies that log out: the session cookie's removal, and for every chunk the
@@ -146,6 +139,10 @@ pub trait Session: Serialize + DeserializeOwned {
 
     /// Re-issues a verified session with a new `exp`, under the primary key.
     ///
+    /// Every claim the token carried that `Self` did not read (what another app's `jwt`
+    /// callback added, say) is written back with the same JSON value; only `iat` and `exp`
+    /// are new (and `jti`, for the Auth.js formats, as Auth.js's own `encode` does).
+    ///
     /// Unlike the Next.js guide's `updateSession`, which only pushes the cookie's expiry
     /// out while the token inside keeps its old `exp`, this seals a new token. With a
     /// `max_lifetime`, the original sign-in time is carried over and the new `exp` never
@@ -162,7 +159,7 @@ pub trait Session: Serialize + DeserializeOwned {
         now: OffsetDateTime,
     ) -> Result<Cookie<'static>, Error> {
         let times = Times::renewed(&Self::CONFIG, session.authenticated_at(), now)?;
-        token::seal_cookie(&Self::CONFIG, Purpose::Session, keys, &**session, times)
+        token::renew_cookie(&Self::CONFIG, keys, session, times)
     }
 
     /// The cookie that logs out: same name, path and domain, empty, and expired.

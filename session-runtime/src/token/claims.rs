@@ -7,7 +7,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use zeroize::Zeroize;
 
-use super::payload::{self as split, Registered};
+use super::payload::{self as split, Names, Registered, Unread};
 use super::times::{Lifetime, Times, timestamp};
 use crate::config::SessionConfig;
 use crate::error::Error;
@@ -128,15 +128,28 @@ fn string_member(json: &[u8], name: &str) -> serde_json::Result<Option<String>> 
     Ok(found)
 }
 
-/// Reads a payload from JSON that is the payload alone (an iron seal's).
-pub(crate) fn decode_bare<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
+/// Reads a payload from JSON that is the payload alone (an iron seal's), and the members it
+/// did not read.
+pub(crate) fn decode_bare<T: DeserializeOwned>(json: &[u8]) -> Result<(T, Unread), Error> {
     // Only the keys are kept while telling an object from anything else: the values are
     // session data, and this copy would not be wiped.
     type Keys = std::collections::BTreeMap<String, serde::de::IgnoredAny>;
-    serde_json::from_slice(json).map_err(|_| match serde_json::from_slice::<Keys>(json) {
-        Ok(_) => Error::Payload(split::payload_error::<T>(json)),
-        Err(_) => Error::Malformed("the session is not a JSON object"),
-    })
+    match split::payload_and_claims::<T>(json, Names::None) {
+        Ok((value, _, unread)) => Ok((value, unread)),
+        Err(_) => Err(match serde_json::from_slice::<Keys>(json) {
+            Ok(_) => Error::Payload(split::payload_error::<T>(json, Names::None)),
+            Err(_) => Error::Malformed("the session is not a JSON object"),
+        }),
+    }
+}
+
+/// Which members are registered claims in this type's tokens: a JWT's, and `jti` for the
+/// Auth.js formats, which replace it on every write.
+fn names(config: &SessionConfig) -> Names {
+    match config.format {
+        crate::config::Format::AuthJs | crate::config::Format::NextAuthV4 => Names::JwtWithId,
+        _ => Names::Jwt,
+    }
 }
 
 /// [`encode`], with a `jti` (a token id, which the Auth.js formats write) last.
@@ -268,7 +281,7 @@ impl Plaintext {
     }
 
     #[inline]
-    fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         let needed = self.bytes.len() + bytes.len();
         if self.secret && needed > self.bytes.capacity() {
             let mut grown = Vec::with_capacity(needed.max(128).next_power_of_two());
@@ -386,14 +399,17 @@ pub(crate) fn open<T: DeserializeOwned>(
     cap: Option<time::Duration>,
     json: &[u8],
     now: OffsetDateTime,
-) -> Result<(T, Lifetime), Error> {
-    match split::payload_and_claims::<T>(json) {
-        Ok((value, registered)) => Ok((value, check(config, cap, &registered, now)?)),
+) -> Result<(T, Lifetime, Unread), Error> {
+    let names = names(config);
+    match split::payload_and_claims::<T>(json, names) {
+        Ok((value, registered, unread)) => {
+            Ok((value, check(config, cap, &registered, now)?, unread))
+        }
         Err(_) => {
-            let registered = split::claims(json)
+            let registered = split::claims(json, names)
                 .map_err(|_| Error::Malformed("the claims are not a JSON object"))?;
             check(config, cap, &registered, now)?;
-            Err(Error::Payload(split::payload_error::<T>(json)))
+            Err(Error::Payload(split::payload_error::<T>(json, names)))
         }
     }
 }

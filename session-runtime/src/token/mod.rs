@@ -103,6 +103,43 @@ pub(crate) fn seal_cookies<T: Serialize>(
     cookies::session_cookies(config, token, timestamp(times.exp), max_age, carried)
 }
 
+/// [`seal_cookies`] for a renewal of `session`: its payload, with every member its token
+/// carried that the payload type did not read, unchanged (only the registered claims are
+/// new).
+pub(crate) fn renew_cookies<T: Serialize>(
+    config: &SessionConfig,
+    keys: &Keys,
+    session: &Verified<T>,
+    times: Times,
+    carried: &Carried,
+) -> Result<Vec<Cookie<'static>>, Error> {
+    let purpose = Purpose::Session;
+    match session.unread().is_empty() {
+        true => seal_cookies(config, purpose, keys, &**session, times, carried),
+        false => {
+            let preserving = payload::Preserving::new(&**session, session.unread());
+            seal_cookies(config, purpose, keys, &preserving, times, carried)
+        }
+    }
+}
+
+/// [`renew_cookies`] for a type whose token fits one cookie.
+pub(crate) fn renew_cookie<T: Serialize>(
+    config: &SessionConfig,
+    keys: &Keys,
+    session: &Verified<T>,
+    times: Times,
+) -> Result<Cookie<'static>, Error> {
+    let purpose = Purpose::Session;
+    match session.unread().is_empty() {
+        true => seal_cookie(config, purpose, keys, &**session, times),
+        false => {
+            let preserving = payload::Preserving::new(&**session, session.unread());
+            seal_cookie(config, purpose, keys, &preserving, times)
+        }
+    }
+}
+
 /// [`seal_cookies`] for a type whose token fits one cookie: that cookie, or `TooLarge`.
 pub(crate) fn seal_cookie<T: Serialize>(
     config: &SessionConfig,
@@ -180,8 +217,8 @@ fn open_unlogged<T: DeserializeOwned>(
         Purpose::Session => config.max_lifetime(),
         Purpose::Ticket => None,
     };
-    let (value, lifetime) = claims::open(config, cap, &json, now)?;
-    Ok(Verified::new(value, lifetime, key_index))
+    let (value, lifetime, unread) = claims::open::<T>(config, cap, &json, now)?;
+    Ok(Verified::new(value, lifetime, key_index).with_unread(unread))
 }
 
 /// An iron seal: the expiry is the seal's own, and the JSON is the session alone.
@@ -199,13 +236,13 @@ fn open_iron<T: DeserializeOwned>(
         return Err(Error::Malformed("the session is not UTF-8"));
     }
     claims::check_binding(config, &opened.json)?;
-    let value = claims::decode_bare(&opened.json)?;
+    let (value, unread) = claims::decode_bare::<T>(&opened.json)?;
     let lifetime = times::Lifetime {
         issued_at: None,
         expires_at: timestamp(opened.expires_ms.div_euclid(1000)),
         authenticated_at: None,
     };
-    Ok(Verified::new(value, lifetime, opened.key_index))
+    Ok(Verified::new(value, lifetime, opened.key_index).with_unread(unread))
 }
 
 /// Finds the session cookie of `config` in a `Cookie:` request header (its chunks, joined,

@@ -5,6 +5,7 @@ use std::ops::Deref;
 
 use time::OffsetDateTime;
 
+use super::payload::Unread;
 use super::times::Lifetime;
 
 /// A session payload whose token was verified: algorithm, key, integrity and expiry.
@@ -15,6 +16,8 @@ pub struct Verified<T> {
     value: T,
     lifetime: Lifetime,
     key_index: usize,
+    /// The token's members that `T` did not read, written back by a renewal.
+    unread: Unread,
 }
 
 impl<T> Verified<T> {
@@ -23,7 +26,18 @@ impl<T> Verified<T> {
             value,
             lifetime,
             key_index,
+            unread: Unread::default(),
         }
+    }
+
+    pub(crate) fn with_unread(mut self, unread: Unread) -> Self {
+        self.unread = unread;
+        self
+    }
+
+    /// The token's members that `T` did not read.
+    pub(crate) fn unread(&self) -> &Unread {
+        &self.unread
     }
 
     /// The token's `iat`, when it has one: sessionkit always writes it, but RFC 7519 and
@@ -84,6 +98,7 @@ impl<T: Clone> Clone for Verified<T> {
             value: self.value.clone(),
             lifetime: self.lifetime,
             key_index: self.key_index,
+            unread: self.unread.clone(),
         }
     }
 }
