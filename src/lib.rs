@@ -374,6 +374,8 @@ pub use sessionkit_runtime::db::DbSession;
 /// ```
 pub use sessionkit_runtime::db::MemoryStore;
 
+pub use sessionkit_runtime::db::AnyStore;
+
 pub use sessionkit_runtime::db::{
     MAX_LABEL_CHARS, MAX_USER_ID_LEN, Record, SessionInfo, SessionKey, SessionStore, StoreError,
     StoreErrorKind, Updated, user_tag,

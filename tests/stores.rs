@@ -736,6 +736,12 @@ fn required_env(name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store() {
     conformance(MemoryStore::new(), Placement::Anywhere).await;
+    // The same store chosen at run time.
+    conformance(
+        sessionkit::AnyStore::connect("memory://").await.unwrap(),
+        Placement::Anywhere,
+    )
+    .await;
     concurrency(MemoryStore::new()).await;
     races::a_hundred_single_modifies_all_succeed(MemoryStore::new()).await;
     #[cfg(feature = "tokio")]
@@ -779,6 +785,34 @@ fn memory_store_evicts_expired_sessions() {
     });
 }
 
+/// A store URL that names no store this build has is a typed error, and never echoes the
+/// URL (it may carry a password).
+#[tokio::test]
+async fn a_store_url_is_checked() {
+    for url in [
+        "mysql://user:hunter2@db/sessions",
+        "",
+        "sqlite://",
+        "sqlite:sessions.db",
+        "hunter2",
+    ] {
+        match sessionkit::AnyStore::connect(url).await {
+            Err(Error::InvalidInput(message)) => assert!(!message.contains("hunter2"), "{url}"),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("sessionkit-any-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("sessions.db").display());
+    let manager = SessionManager::<Account, _>::new(
+        sessionkit::AnyStore::connect(&url).await.unwrap(),
+        keys(),
+    );
+    let cookie = manager.create(&account(&user("any"))).await.unwrap();
+    assert_eq!(manager.load(&header(&cookie)).await.unwrap().role, "member");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn modify_keeps_its_deadline_in_the_queue() {
     races::queued_modifies_keep_their_deadline().await;
@@ -789,6 +823,13 @@ async fn modify_keeps_its_deadline_in_the_queue() {
 async fn sqlite_store() {
     conformance(
         sessionkit::SqliteStore::memory().await.unwrap(),
+        Placement::Anywhere,
+    )
+    .await;
+    conformance(
+        sessionkit::AnyStore::connect("sqlite::memory:")
+            .await
+            .unwrap(),
         Placement::Anywhere,
     )
     .await;
@@ -869,6 +910,11 @@ async fn postgres_store() {
     let url = required_env("SESSIONKIT_POSTGRES_URL");
     let store = sessionkit::PostgresStore::connect(&url).await.unwrap();
     conformance(store.clone(), Placement::Anywhere).await;
+    conformance(
+        sessionkit::AnyStore::connect(&url).await.unwrap(),
+        Placement::Anywhere,
+    )
+    .await;
     concurrency(store.clone()).await;
     races::a_hundred_single_modifies_all_succeed(store.clone()).await;
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
@@ -904,6 +950,11 @@ async fn redis_store() {
         .await
         .unwrap();
     conformance(store.clone(), Placement::Anywhere).await;
+    conformance(
+        sessionkit::AnyStore::connect(&url).await.unwrap(),
+        Placement::Anywhere,
+    )
+    .await;
     concurrency(store.clone()).await;
     races::a_hundred_single_modifies_all_succeed(store.clone()).await;
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
@@ -923,6 +974,7 @@ async fn redis_cluster_store() {
     let connect = || sessionkit::RedisStore::connect_cluster_with_prefix(nodes.split(','), &prefix);
     let store = connect().await.unwrap();
     conformance(store.clone(), Placement::BySlot).await;
+    conformance(sessionkit::AnyStore::new(store.clone()), Placement::BySlot).await;
     concurrency(store.clone()).await;
     races::a_hundred_single_modifies_all_succeed(store.clone()).await;
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;

@@ -7,6 +7,7 @@
 //! `sha256(sid)` ([`SessionKey`]) and never see `sid` itself, so a leaked table holds no
 //! usable cookies.
 
+mod any;
 mod backoff;
 mod id;
 pub(crate) mod manager;
@@ -23,6 +24,7 @@ mod store;
 mod turns;
 mod validate;
 
+pub use self::any::AnyStore;
 pub use self::id::{SessionKey, user_tag};
 pub use self::manager::{DbSession, SessionManager};
 pub use self::memory::MemoryStore;
