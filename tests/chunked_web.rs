@@ -6,47 +6,16 @@
 
 mod common;
 
-use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Cookie, Keys, Session};
 
 const SECRET: &str = "chunked-web-secret-0123456789-abcdefghij";
 const NAME: &str = "authjs.session-token";
 
-/// An Auth.js session that this app owns (`shared = false`): the guard renews it, and a
-/// refusal removes it with its chunks. (`tests/neighbour.rs` shows that a shared one is
-/// left alone.)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
-#[session(
-    format = "authjs",
-    cookie = "authjs.session-token",
-    chunked,
-    shared = false
-)]
-struct Owned {
-    name: Option<String>,
-    email: Option<String>,
-    picture: Option<String>,
-    sub: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    notes: Option<String>,
-}
+use common::OwnedAuthJsSession as Owned;
 
 fn ada() -> Owned {
-    let common::AuthJsSession {
-        name,
-        email,
-        picture,
-        sub,
-        notes,
-    } = common::ada();
-    Owned {
-        name,
-        email,
-        picture,
-        sub,
-        notes,
-    }
+    common::ada().into()
 }
 
 fn keys() -> Keys {

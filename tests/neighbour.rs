@@ -8,7 +8,6 @@
 mod common;
 
 use common::{AuthJsSession, ada};
-use serde::{Deserialize, Serialize};
 use sessionkit::time::{Duration, OffsetDateTime};
 use sessionkit::{Cookie, Keys, Session};
 
@@ -20,20 +19,7 @@ fn keys() -> Keys {
     Keys::new(SECRET).unwrap()
 }
 
-/// The same Auth.js cookie, owned by this app (`shared = false`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
-#[session(
-    format = "authjs",
-    cookie = "authjs.session-token",
-    chunked,
-    shared = false
-)]
-struct Owned {
-    name: Option<String>,
-    sub: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    notes: Option<String>,
-}
+use common::OwnedAuthJsSession as Owned;
 
 fn header_of(cookies: &[Cookie<'_>]) -> String {
     cookies
@@ -54,9 +40,8 @@ fn shared_cookie(keys: &Keys, notes: usize, at: OffsetDateTime) -> String {
 
 fn owned_cookie(notes: usize, at: OffsetDateTime) -> String {
     let session = Owned {
-        name: Some("Ada".into()),
-        sub: Some("user-1815".into()),
         notes: (notes > 0).then(|| "n".repeat(notes)),
+        ..ada().into()
     };
     header_of(&session.cookies_at(&keys(), at).unwrap())
 }
@@ -281,9 +266,8 @@ async fn a_refused_shared_cookie_is_never_removed() {
     }
     let stale_owned = header_of(
         &Owned {
-            name: None,
-            sub: Some("x".into()),
             notes: Some("n".repeat(11_000)),
+            ..ada().into()
         }
         .cookies(&stale)
         .unwrap(),
@@ -409,9 +393,8 @@ async fn an_oversized_cookie_is_a_refused_session_not_a_server_fault() {
         }
     }
     let made = Owned {
-        name: None,
-        sub: None,
         notes: Some("n".repeat(40_000)),
+        ..ada().into()
     }
     .cookies(&keys())
     .unwrap_err();

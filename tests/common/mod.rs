@@ -203,6 +203,43 @@ pub struct AuthJsSession {
     pub notes: Option<String>,
 }
 
+/// The same cookie, owned by this app (`shared = false`): the guard renews it, and a refusal
+/// removes it with its chunks. (A shared one is left alone: `tests/neighbour.rs`.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(
+    format = "authjs",
+    cookie = "authjs.session-token",
+    chunked,
+    shared = false
+)]
+pub struct OwnedAuthJsSession {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub picture: Option<String>,
+    pub sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl From<AuthJsSession> for OwnedAuthJsSession {
+    fn from(session: AuthJsSession) -> OwnedAuthJsSession {
+        let AuthJsSession {
+            name,
+            email,
+            picture,
+            sub,
+            notes,
+        } = session;
+        OwnedAuthJsSession {
+            name,
+            email,
+            picture,
+            sub,
+            notes,
+        }
+    }
+}
+
 /// The same claims in NextAuth.js v4's session token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
 #[session(format = "next-auth-v4", cookie = "next-auth.session-token", chunked)]

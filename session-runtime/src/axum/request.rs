@@ -12,31 +12,21 @@ pub(crate) fn facts<'a>(
     headers: &'a HeaderMap,
     path: &'a str,
 ) -> crate::guard::cross_origin::Facts<'a> {
-    use axum::http::header::{HOST, ORIGIN, UPGRADE};
-    crate::guard::cross_origin::Facts {
-        method: method.as_str(),
+    crate::guard::cross_origin::Facts::read(
+        method.as_str(),
         path,
-        sec_fetch_site: headers.get("sec-fetch-site").map(|value| value.as_bytes()),
-        origin: headers.get(ORIGIN).map(|value| value.as_bytes()),
-        host: headers.get(HOST).map(|value| value.as_bytes()),
-        authority: uri.authority().map(|authority| authority.as_str()),
-        websocket: crate::guard::cross_origin::upgrades_to_websocket(
-            headers
-                .get_all(UPGRADE)
-                .iter()
-                .map(|value| value.as_bytes()),
-        ),
-    }
+        uri.authority().map(|authority| authority.as_str()),
+        |name| headers.get(name).map(|value| value.as_bytes()),
+        headers
+            .get_all(axum::http::header::UPGRADE)
+            .iter()
+            .map(|value| value.as_bytes()),
+    )
 }
 
 /// Whether the request is a browser's navigation: see [`crate::guard::decide::is_navigation`].
 pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
-    crate::guard::decide::is_navigation(
-        headers.get("sec-fetch-mode").map(|value| value.as_bytes()),
-        headers
-            .get(axum::http::header::ACCEPT)
-            .map(|value| value.as_bytes()),
-    )
+    crate::guard::decide::is_navigation(|name| headers.get(name).map(|value| value.as_bytes()))
 }
 
 /// All `Cookie:` headers of a request as one: see [`crate::guard::decide::join_cookie_headers`].

@@ -92,6 +92,29 @@ pub(crate) struct Facts<'a> {
     pub(crate) websocket: bool,
 }
 
+impl<'a> Facts<'a> {
+    /// What the check reads of a request, through a framework's header lookup: `header`
+    /// gives a header's (first) value by its lower-case name, and `upgrade` every value of
+    /// `Upgrade`. The header names live here, once, for every adapter.
+    pub(crate) fn read(
+        method: &'a str,
+        path: &'a str,
+        authority: Option<&'a str>,
+        header: impl Fn(&'static str) -> Option<&'a [u8]>,
+        upgrade: impl Iterator<Item = &'a [u8]>,
+    ) -> Facts<'a> {
+        Facts {
+            method,
+            path,
+            sec_fetch_site: header("sec-fetch-site"),
+            origin: header("origin"),
+            host: header("host"),
+            authority,
+            websocket: upgrades_to_websocket(upgrade),
+        }
+    }
+}
+
 /// Whether the `Upgrade` header values name `websocket` (a handshake, which the check treats
 /// as unsafe whatever its method).
 pub(crate) fn upgrades_to_websocket<'a>(mut values: impl Iterator<Item = &'a [u8]>) -> bool {

@@ -331,7 +331,12 @@ fn refuse<Resp: FrameworkResponse>(
 /// client that sends no Fetch Metadata, an `Accept` that lists `text/html` with a quality no
 /// other type beats. `fetch()`'s default `*/*`, an API client's `application/json` and a
 /// missing `Accept` are not navigations.
-pub(crate) fn is_navigation(sec_fetch_mode: Option<&[u8]>, accept: Option<&[u8]>) -> bool {
+pub(crate) fn is_navigation<'a>(header: impl Fn(&'static str) -> Option<&'a [u8]>) -> bool {
+    navigation(header("sec-fetch-mode"), header("accept"))
+}
+
+/// [`is_navigation`] over the two headers.
+fn navigation(sec_fetch_mode: Option<&[u8]>, accept: Option<&[u8]>) -> bool {
     if let Some(mode) = sec_fetch_mode {
         return mode.eq_ignore_ascii_case(b"navigate");
     }
@@ -753,7 +758,7 @@ pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_navigation;
+    use super::navigation as is_navigation;
 
     #[test]
     fn navigations_are_told_from_other_requests() {
