@@ -281,6 +281,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Filtered<'_, 'de, A> {
         }
     }
 
+    #[inline]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
         match (self.unread.as_deref_mut(), self.name.take()) {
             (Some(unread), Some(name)) => self.inner.next_value_seed(Keep { seed, name, unread }),
@@ -300,6 +301,7 @@ struct Keep<'a, 'de, S> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Keep<'_, 'de, S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
         self.seed.deserialize(Kept {
             inner: deserializer,
@@ -319,6 +321,7 @@ struct Kept<'a, 'de, D> {
 macro_rules! pass_through {
     ($($method:ident)*) => {
         $(
+            #[inline]
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
                 self.inner.$method(visitor)
             }
