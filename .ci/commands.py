@@ -4,7 +4,7 @@ comments of examples/*.rs show, as written, on this checkout, and the README's `
 line for making a secret.
 
 - `cargo run --example X`: run; an example that serves (it reads `SESSIONKIT_APP_ADDR`) is
-  started, asked for `/` once over HTTP, and stopped.
+  started, asked for `/` once over HTTP as a browser's page load, and stopped.
 - `cargo bench`: built with `--no-run` appended (running them is for a person, not CI).
 - `cargo test`: listed as covered, since `.ci/run` runs the suite and the interop check.
 
@@ -110,8 +110,13 @@ def run_server(command: str, env: dict) -> None:
             while True:
                 if server.poll() is not None:
                     raise RuntimeError(f"the server exited with {server.returncode}")
+                # As the browser the docs send there asks for a page: a navigation (the
+                # guard answers other requests without a session with 401).
+                page = urllib.request.Request(
+                    address, headers={"Accept": "text/html", "Sec-Fetch-Mode": "navigate"}
+                )
                 try:
-                    with urllib.request.urlopen(address, timeout=5) as response:
+                    with urllib.request.urlopen(page, timeout=5) as response:
                         print(f"   {address} answered {response.status}")
                         if response.status != 200:
                             raise RuntimeError(f"{address} answered {response.status}")
