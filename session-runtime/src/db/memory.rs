@@ -127,6 +127,32 @@ impl Inner {
         self.records.insert(record.key, record);
     }
 
+    /// Moves the record at `old` (which the caller found live) to the key `new`, changed by
+    /// `change` on the way, re-filing it in both indexes: `rotate`'s and `replace`'s one step.
+    /// A record already at `new` is a conflict, never overwritten. Returns the moved record's
+    /// version.
+    fn move_to(
+        &mut self,
+        old: &SessionKey,
+        new: &SessionKey,
+        change: impl FnOnce(&mut Record),
+    ) -> Result<Option<u64>, Error> {
+        if self.records.contains_key(new) {
+            return Err(StoreError::error(
+                StoreErrorKind::Conflict,
+                "duplicate session key",
+            ));
+        }
+        let Some(mut record) = self.remove(old) else {
+            return Ok(None);
+        };
+        record.key = *new;
+        change(&mut record);
+        let version = record.version;
+        self.insert(record);
+        Ok(Some(version))
+    }
+
     fn remove(&mut self, key: &SessionKey) -> Option<Record> {
         let record = self.records.remove(key)?;
         if let Some(set) = self.by_expiry.get_mut(&record.namespace) {
@@ -283,19 +309,8 @@ impl SessionStore for MemoryStore {
         if inner.live(old, now).is_none() {
             return Ok(false);
         }
-        if inner.records.contains_key(new) {
-            return Err(StoreError::error(
-                StoreErrorKind::Conflict,
-                "duplicate session key",
-            ));
-        }
-        let Some(mut record) = inner.remove(old) else {
-            return Ok(false);
-        };
-        record.key = *new;
-        record.expires_at = expires_at;
-        inner.insert(record);
-        Ok(true)
+        let moved = inner.move_to(old, new, |record| record.expires_at = expires_at)?;
+        Ok(moved.is_some())
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
@@ -320,26 +335,13 @@ impl SessionStore for MemoryStore {
         if stored.version != expected_version {
             return Ok(Updated::Changed);
         }
-        if inner.records.contains_key(new) {
-            return Err(StoreError::error(
-                StoreErrorKind::Conflict,
-                "duplicate session key",
-            ));
-        }
-        let Some(record) = inner.remove(old) else {
-            return Ok(Updated::Gone);
-        };
-        let record = Record {
-            key: *new,
-            user_id: user_id.map(str::to_owned),
-            payload: payload.to_owned(),
-            expires_at,
-            version: record.version + 1,
-            ..record
-        };
-        let version = record.version;
-        inner.insert(record);
-        Ok(Updated::Done(version))
+        let moved = inner.move_to(old, new, |record| {
+            record.user_id = user_id.map(str::to_owned);
+            payload.clone_into(&mut record.payload);
+            record.expires_at = expires_at;
+            record.version += 1;
+        })?;
+        Ok(moved.map_or(Updated::Gone, Updated::Done))
     }
 
     /// In batches of 1,000 under the lock, until the user has none left: a session created
