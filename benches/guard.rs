@@ -17,7 +17,6 @@ mod sessions;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::FromRef;
 use axum::http::{Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -25,21 +24,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::sync::Arc;
 
 use sessionkit::{
-    CrossOrigin, DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, Verified,
+    CrossOrigin, DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SessionLayer,
+    Verified,
 };
 use sessions::{Account, SECRET, Signed, USER, signed_in};
 use tower::ServiceExt;
-
-#[derive(Clone)]
-struct State {
-    keys: Keys,
-}
-
-impl FromRef<State> for Keys {
-    fn from_ref(state: &State) -> Keys {
-        state.keys.clone()
-    }
-}
 
 fn get_me(cookie: Option<&str>) -> Request<Body> {
     let mut request = Request::get("/me");
@@ -74,12 +63,12 @@ fn guard(c: &mut Criterion) {
         .build()
         .unwrap();
     let keys = Keys::new(SECRET).unwrap();
-    let state = State { keys: keys.clone() };
     let me = get(|session: Verified<Signed>| async move { session.user_id.clone() });
     let ceiling = Router::new().route("/me", get(|| async { USER }));
+    // The extractor alone: its keys come through the request, from a `SessionLayer`.
     let extractor = Router::new()
         .route("/me", me.clone())
-        .with_state(state.clone());
+        .layer(SessionLayer::new().keys::<Signed>(keys.clone()));
     let guarded_with = |mode: CrossOrigin| {
         Router::new()
             .route("/me", me.clone().post(|| async { USER }))
@@ -89,7 +78,6 @@ fn guard(c: &mut Criterion) {
                     .on_rejection(Rejection::Unauthorized)
                     .cross_origin(mode),
             )
-            .with_state(state.clone())
     };
     // The default guard checks cross-origin requests; the same guard with the check off
     // shows what the check costs.
@@ -114,8 +102,7 @@ fn guard(c: &mut Criterion) {
             SessionGuard::database(Arc::clone(&manager))
                 .protect("/me")
                 .on_rejection(Rejection::Unauthorized),
-        )
-        .with_state(Arc::clone(&manager));
+        );
 
     async fn tower_me(session: tower_sessions::Session) -> axum::response::Response {
         match session.get::<String>("user_id").await {

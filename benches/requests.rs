@@ -27,7 +27,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -36,17 +35,6 @@ use sessionkit::{
     DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SqliteStore, Verified,
 };
 use sessions::{Account, HasUserId, SECRET, Sealed, Signed, USER, signed_in};
-
-#[derive(Clone)]
-struct Stateless {
-    keys: Keys,
-}
-
-impl FromRef<Stateless> for Keys {
-    fn from_ref(state: &Stateless) -> Keys {
-        state.keys.clone()
-    }
-}
 
 async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -69,8 +57,7 @@ async fn stateless<T: Session + HasUserId + Send + Sync + 'static>(
             "/me",
             get(|session: Verified<T>| async move { session.user_id().to_owned() }),
         )
-        .layer(guard(SessionGuard::stateless::<T>(keys.clone())))
-        .with_state(Stateless { keys: keys.clone() });
+        .layer(guard(SessionGuard::stateless::<T>(keys.clone())));
     let token = payload.encrypt(&keys).unwrap();
     Contender {
         name,
@@ -89,8 +76,7 @@ async fn database<S: sessionkit::SessionStore + 'static>(
             "/me",
             get(|session: DbSession<Account>| async move { session.user_id.clone() }),
         )
-        .layer(guard(SessionGuard::database(Arc::clone(&manager))))
-        .with_state(manager);
+        .layer(guard(SessionGuard::database(Arc::clone(&manager))));
     Contender {
         name,
         addr: serve(app).await,

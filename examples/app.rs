@@ -28,17 +28,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use sessionkit::{
-    CrossOrigin, DbSession, HasSessions, SessionGuard, SessionManager, SetSession, SqliteStore,
-};
-
-impl HasSessions<UserSession> for App {
-    type Store = SqliteStore;
-
-    fn sessions(&self) -> &SessionManager<UserSession, SqliteStore> {
-        &self.sessions
-    }
-}
+use sessionkit::{CrossOrigin, DbSession, SessionGuard, SetSession};
 
 /// A shared reply as an axum response.
 fn respond(reply: Reply) -> Response {
@@ -64,6 +54,7 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (addr, db_path) = app_core::settings()?;
     let app = App::open(&db_path).await?;
+    // The guard also gives the `DbSession` extractors behind it their manager.
     let guard = SessionGuard::database(app.sessions.clone())
         .protect("/dashboard")
         .public_only("/login")

@@ -25,7 +25,6 @@
 //! does not have yet) gets `401` without a `Set-Cookie`, so the user stays signed in there.
 
 use axum::Router;
-use axum::extract::FromRef;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use sessionkit::axum::SetSessionCookies;
@@ -51,12 +50,6 @@ struct AuthJsSession {
 #[derive(Clone)]
 struct AppState {
     keys: Keys,
-}
-
-impl FromRef<AppState> for Keys {
-    fn from_ref(state: &AppState) -> Keys {
-        state.keys.clone()
-    }
 }
 
 /// What `/me` answers: the user, as the frontend's `auth()` would see them.
@@ -105,8 +98,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .route("/me", get(me))
         .route("/demo-login", get(demo_login))
-        // Reads the Auth.js cookie on `/me` and hands it to the extractor; never renews or
-        // removes it. An API: a request without a session gets `401`.
+        // Reads the Auth.js cookie on `/me` and hands it (and its keys) to the extractor;
+        // never renews or removes it. An API: a request without a session gets `401`.
         .layer(SessionGuard::stateless::<AuthJsSession>(keys.clone()).protect("/me"))
         .with_state(AppState { keys });
     let address =

@@ -488,7 +488,7 @@ pub use sessionkit_runtime::axum::SetSessionCookies;
 ///
 /// ```
 /// # use serde::{Deserialize, Serialize};
-/// use axum::{Router, body::Body, extract::FromRef, http::Request, routing::get};
+/// use axum::{Router, body::Body, http::Request, routing::get};
 /// use sessionkit::{Keys, Session, SessionGuard, Verified};
 /// use tower::ServiceExt;
 ///
@@ -496,17 +496,6 @@ pub use sessionkit_runtime::axum::SetSessionCookies;
 /// #[session(cookie = "session", ttl = "7d")]
 /// struct UserSession {
 ///     user_id: String,
-/// }
-///
-/// #[derive(Clone)]
-/// struct AppState {
-///     keys: Keys,
-/// }
-///
-/// impl FromRef<AppState> for Keys {
-///     fn from_ref(state: &AppState) -> Keys {
-///         state.keys.clone()
-///     }
 /// }
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -520,8 +509,8 @@ pub use sessionkit_runtime::axum::SetSessionCookies;
 ///             .public_only("/login")
 ///             .login_path("/login")
 ///             .home_path("/dashboard"),
-///     )
-///     .with_state(AppState { keys: keys.clone() });
+///     );
+/// // The guard gives the extractor behind it its keys: the router needs no state.
 ///
 /// // Without a session, a browser's navigation to the dashboard goes to the login page...
 /// let anonymous = Request::get("/dashboard")
@@ -549,7 +538,65 @@ pub use sessionkit_runtime::axum::SessionGuard;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use sessionkit_runtime::axum::{HasSessions, Rejection, Unauthorized};
+pub use sessionkit_runtime::axum::{Rejection, Unauthorized};
+
+/// Gives each session type its keys or manager through the request (features `axum` or
+/// `actix`), so that the extractors work in any router state and several session types,
+/// each under its own secret, live in one app.
+///
+/// # Example
+///
+/// An API that reads the Next.js app's Auth.js cookie and its own session, with two
+/// secrets, in a router whose state is `()`:
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use sessionkit::{Keys, Session, SessionLayer, Verified};
+/// use tower::ServiceExt;
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "authjs.session-token", ttl = "30d", format = "authjs")]
+/// struct AuthJsSession {
+///     sub: String,
+/// }
+///
+/// #[derive(Serialize, Deserialize, Session)]
+/// #[session(cookie = "api", ttl = "7d")]
+/// struct ApiSession {
+///     user_id: String,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// // AUTH_SECRET, shared with the Next.js app; the API's own secret is another.
+/// let auth_secret = Keys::new("a secret the Next.js app shares with the API")?;
+/// let api_keys = Keys::generate().0;
+/// let app: Router = Router::new()
+///     .route(
+///         "/me",
+///         get(|web: Verified<AuthJsSession>, api: Option<Verified<ApiSession>>| async move {
+///             format!("{} {}", web.sub, api.map_or("-".into(), |api| api.user_id.clone()))
+///         }),
+///     )
+///     .layer(
+///         SessionLayer::new()
+///             .keys::<AuthJsSession>(auth_secret.clone())
+///             .keys::<ApiSession>(api_keys.clone()),
+///     );
+///
+/// let web = AuthJsSession { sub: "u1".into() }.encrypt(&auth_secret)?;
+/// let api = ApiSession { user_id: "42".into() }.encrypt(&api_keys)?;
+/// let request = Request::get("/me")
+///     .header("cookie", format!("authjs.session-token={web}; api={api}"))
+///     .body(Body::empty())
+///     .unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 200);
+/// # Ok::<(), sessionkit::Error>(()) }).unwrap();
+/// ```
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use sessionkit_runtime::SessionLayer;
 
 /// How the guard treats cross-origin requests with unsafe methods (CSRF protection, on by
 /// default as [`CrossOrigin::Protect`]): `SessionGuard::cross_origin(CrossOrigin::...)`.

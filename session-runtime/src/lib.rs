@@ -23,6 +23,8 @@ mod session;
 pub mod db;
 
 mod guard;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod layer;
 
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
@@ -42,6 +44,9 @@ pub use crate::keys::{
     HKDF_INFO_PREFIX, HKDF_SALT, HKDF_SALT_SIGNED, Keys, Secret, derive_content_key,
     derive_signing_key, derive_ticket_key,
 };
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use crate::layer::{SessionLayer, Sessions};
 pub use crate::session::Session;
 pub use crate::token::AUTH_TIME;
 pub use crate::token::Verified;

@@ -1,5 +1,6 @@
-//! Extractors: [`Verified<T>`](crate::Verified) with the [`Keys`] in `web::Data<Keys>`, and
-//! [`DbSession<T>`](crate::db::DbSession) with the manager in `web::Data<Sessions<T>>`.
+//! Extractors: [`Verified<T>`](crate::Verified) and [`DbSession<T>`](crate::db::DbSession),
+//! with what a [`SessionLayer`](crate::SessionLayer) or guard gave their session type, or
+//! with `web::Data<Keys>` and `web::Data<Sessions<T>>`.
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -15,11 +16,12 @@ use futures_util::future::LocalBoxFuture;
 use super::guard::Rejection;
 use super::request::cookie_header;
 use super::response::add_cookie;
+use crate::db::DbSession;
 use crate::db::manager::OpenedTicket;
-use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
 use crate::guard::decide::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
 use crate::keys::Keys;
+use crate::layer::{Provided, Sessions};
 use crate::session::Session;
 use crate::token::Verified;
 
@@ -132,9 +134,10 @@ fn handed_off<T: 'static>(request: &HttpRequest) -> Option<Verified<T>> {
     }
 }
 
-/// Reads the session cookie and verifies it, with the [`Keys`] in `web::Data<Keys>` (a
-/// missing registration is a `500`, the application's mistake). `Option<Verified<T>>` gives
-/// `None` instead of the rejection.
+/// Reads the session cookie and verifies it, with the keys a
+/// [`SessionLayer`](crate::SessionLayer) or a guard gave session type `T`, or else those in
+/// `web::Data<Keys>`. With neither, the request is answered `500` and the log names the
+/// middleware to add. `Option<Verified<T>>` gives `None` instead of the `401`.
 impl<T: Session + Send + Sync + 'static> FromRequest for Verified<T> {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
@@ -143,14 +146,11 @@ impl<T: Session + Send + Sync + 'static> FromRequest for Verified<T> {
         if let Some(verified) = handed_off::<T>(request) {
             return ready(Ok(verified));
         }
-        let Some(keys) = request.app_data::<web::Data<Keys>>() else {
-            tracing::error!(
-                "sessionkit: the Verified extractor found no keys; register them with \
-                 App::new().app_data(web::Data::new(keys))"
-            );
-            return ready(Err(actix_web::error::ErrorInternalServerError(
-                "sessionkit: register the Keys with App::app_data(web::Data::new(keys))",
-            )));
+        let extensions = request.extensions();
+        let registered = request.app_data::<web::Data<Keys>>().map(|keys| &***keys);
+        let keys = match crate::layer::keys_for::<T>(extensions.get::<Provided>(), registered) {
+            Ok(keys) => keys,
+            Err(_) => return ready(Err(unconfigured())),
         };
         ready(
             T::from_cookie_header(&cookie_header(request.headers()), keys)
@@ -159,72 +159,34 @@ impl<T: Session + Send + Sync + 'static> FromRequest for Verified<T> {
     }
 }
 
-/// The [`SessionManager`] of session type `T`, for the [`DbSession<T>`] extractor, whatever
-/// its store: `App::new().app_data(web::Data::new(Sessions::new(manager)))`.
-pub struct Sessions<T> {
-    loader: Arc<dyn Loader<T>>,
-}
-
-impl<T: Session + Send + Sync + 'static> Sessions<T> {
-    /// Wraps the manager the extractor loads sessions with.
-    pub fn new<S: SessionStore + 'static>(manager: Arc<SessionManager<T, S>>) -> Sessions<T> {
-        Sessions {
-            loader: Arc::new(manager),
-        }
-    }
-}
-
-/// Loading a session, with the store type erased.
-trait Loader<T>: Send + Sync {
-    fn load(
-        &self,
-        header: String,
-        opened: Option<OpenedTicket<T>>,
-    ) -> LocalBoxFuture<'static, Result<DbSession<T>, Error>>;
-}
-
-impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Loader<T>
-    for Arc<SessionManager<T, S>>
-{
-    fn load(
-        &self,
-        header: String,
-        opened: Option<OpenedTicket<T>>,
-    ) -> LocalBoxFuture<'static, Result<DbSession<T>, Error>> {
-        let manager = Arc::clone(self);
-        Box::pin(async move {
-            let now = time::OffsetDateTime::now_utc();
-            match opened {
-                Some(ticket) => manager.load_opened(ticket, now).await,
-                None => manager.load_at(&header, now).await,
-            }
-        })
-    }
+/// The `500` of an extractor whose session type was given no keys or manager (the log
+/// names the middleware to add).
+fn unconfigured() -> actix_web::Error {
+    actix_web::error::ErrorInternalServerError("internal server error")
 }
 
 /// Loads and checks the database session: the seal (or the guard's opened ticket), then the
-/// row. A missing `web::Data<Sessions<T>>` is a `500`.
+/// row, with the manager a [`SessionLayer`](crate::SessionLayer) or a guard gave session
+/// type `T`, or else the one in `web::Data<Sessions<T>>`. With neither, `500`.
 impl<T: Session + Send + Sync + 'static> FromRequest for DbSession<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let sessions = {
+            let extensions = request.extensions();
+            let registered = request
+                .app_data::<web::Data<Sessions<T>>>()
+                .map(|sessions| &***sessions);
+            crate::layer::sessions_for::<T>(extensions.get::<Provided>(), registered).cloned()
+        };
         let request = request.clone();
         Box::pin(async move {
-            let Some(sessions) = request.app_data::<web::Data<Sessions<T>>>() else {
-                tracing::error!(
-                    "sessionkit: the DbSession extractor found no sessions; register them with \
-                     App::new().app_data(web::Data::new(Sessions::new(manager)))"
-                );
-                return Err(actix_web::error::ErrorInternalServerError(
-                    "sessionkit: register Sessions::new(manager) with App::app_data",
-                ));
-            };
+            let sessions = sessions.map_err(|_| unconfigured())?;
             let opened = request.extensions_mut().remove::<OpenedTicket<T>>();
             let header = cookie_header(request.headers()).into_owned();
             sessions
-                .loader
-                .load(header, opened)
+                .load(&header, opened)
                 .await
                 .map_err(|err| Unauthorized::of::<T>(err, &request).into())
         })

@@ -131,6 +131,7 @@ where
     request
         .extensions_mut()
         .insert(Arc::clone(&frozen.reject_with));
+    super::request::provide(&mut request.extensions_mut(), &frozen.config.provides);
     let handled = service.call(request);
     Box::pin(async move {
         let mut response = handled.await?;

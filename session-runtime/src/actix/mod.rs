@@ -4,8 +4,9 @@
 //!
 //! | axum (`axum`) | actix-web (`actix`) |
 //! | --- | --- |
-//! | `Verified<T>` extractor, `Keys` from the state (`FromRef`) | `Verified<T>` extractor, `Keys` from `web::Data<Keys>` |
-//! | `DbSession<T>` extractor, the state implements `HasSessions<T>` | `DbSession<T>` extractor, [`Sessions<T>`] in `web::Data` |
+//! | `.layer(SessionLayer::new().keys::<T>(keys).manager(manager))` | `.wrap(SessionLayer::new().keys::<T>(keys).manager(manager))`, the same [`SessionLayer`] |
+//! | `Verified<T>` extractor: keys from the layer, the guard, or a state that is `Keys` | `Verified<T>` extractor: keys from the layer, the guard, or `web::Data<Keys>` |
+//! | `DbSession<T>` extractor: manager from the layer or the guard | `DbSession<T>` extractor: manager from the layer, the guard, or [`Sessions<T>`] in `web::Data` |
 //! | `SetSession(cookie)` in a response tuple | [`SetSession`]`(cookie).with(responder)` |
 //! | `SessionGuard` layer | [`SessionGuard`] middleware (`.wrap(...)`), same builder |
 //! | `Rejection`, `Unauthorized` | [`Rejection`], [`Unauthorized`] |
@@ -16,9 +17,12 @@
 
 mod extract;
 mod guard;
+mod layer;
 mod request;
 mod response;
 
-pub use self::extract::{Sessions, Unauthorized};
+pub use self::extract::Unauthorized;
 pub use self::guard::{Rejection, SessionGuard, SessionGuardMiddleware};
+pub use self::layer::SessionLayerMiddleware;
 pub use self::response::{SetSession, SetSessionCookies, WithSession};
+pub use crate::layer::{SessionLayer, Sessions};

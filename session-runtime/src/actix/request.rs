@@ -1,4 +1,5 @@
-//! What the actix-web adapter reads from a request: its `Cookie:` headers as one.
+//! What the actix-web adapter reads from a request (its `Cookie:` headers as one, the facts
+//! the guard decides on) and what it puts into one for the extractors.
 
 use std::borrow::Cow;
 
@@ -25,6 +26,12 @@ pub(crate) fn facts<'a>(
 /// Whether the request is a browser's navigation: see [`crate::guard::decide::is_navigation`].
 pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
     crate::guard::decide::is_navigation(|name| headers.get(name).map(|value| value.as_bytes()))
+}
+
+/// Puts a layer's (or the guard's) table in front of what the layers further out gave.
+pub(crate) fn provide(extensions: &mut actix_web::dev::Extensions, table: &crate::layer::Table) {
+    let outer = extensions.remove::<crate::layer::Provided>();
+    extensions.insert(crate::layer::Provided::layered(table, outer));
 }
 
 /// The request's `Cookie:` headers as one.

@@ -1,9 +1,10 @@
 //! Extractors: [`Verified<T>`](crate::Verified) for stateless sessions and
 //! [`DbSession<T>`](crate::db::DbSession) for database sessions.
 
+use std::any::Any;
 use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,11 +12,12 @@ use cookie::Cookie;
 
 use super::guard::Rejection;
 use super::request::cookie_header;
+use crate::db::DbSession;
 use crate::db::manager::OpenedTicket;
-use crate::db::{DbSession, SessionManager, SessionStore};
 use crate::error::Error;
 use crate::guard::decide::{FrameworkResponse, Refusal, RejectWith, extractor_refusal};
 use crate::keys::Keys;
+use crate::layer::{Provided, Unconfigured};
 use crate::session::Session;
 use crate::token::Verified;
 
@@ -32,6 +34,8 @@ use crate::token::Verified;
 /// instead of the `401`.
 pub struct Unauthorized {
     store_failed: bool,
+    /// No layer or guard gave the session type its keys or manager: the app's mistake.
+    unconfigured: bool,
     clear: Vec<Cookie<'static>>,
     configured: Option<Arc<RejectWith<Rejection>>>,
     navigation: bool,
@@ -41,6 +45,7 @@ impl std::fmt::Debug for Unauthorized {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Unauthorized")
             .field("store_failed", &self.store_failed)
+            .field("unconfigured", &self.unconfigured)
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +54,7 @@ impl From<Error> for Unauthorized {
     fn from(err: Error) -> Self {
         Unauthorized {
             store_failed: Refusal::store_failed(&err),
+            unconfigured: false,
             clear: Vec::new(),
             configured: None,
             navigation: false,
@@ -63,12 +69,26 @@ impl Unauthorized {
         let refusal = Refusal::of::<T>(&err, &super::request::cookie_header(&parts.headers));
         Unauthorized {
             store_failed: refusal.store_failed,
+            unconfigured: false,
             clear: refusal.clear,
             configured: parts
                 .extensions
                 .get::<Arc<RejectWith<Rejection>>>()
                 .cloned(),
             navigation: super::request::is_navigation(&parts.headers),
+        }
+    }
+}
+
+impl Unauthorized {
+    /// The `500` of an extractor whose session type was given no keys or manager.
+    fn unconfigured(_: Unconfigured) -> Unauthorized {
+        Unauthorized {
+            store_failed: false,
+            unconfigured: true,
+            clear: Vec::new(),
+            configured: None,
+            navigation: false,
         }
     }
 }
@@ -110,6 +130,9 @@ impl FrameworkResponse for Response {
 
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {
+        if self.unconfigured {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response();
+        }
         let mut response = extractor_refusal(
             self.store_failed,
             self.configured.as_deref(),
@@ -123,12 +146,14 @@ impl IntoResponse for Unauthorized {
     }
 }
 
-/// Reads the session cookie and verifies it, with the [`Keys`] from the app state.
+/// Reads the session cookie and verifies it, in any router state. The keys are those a
+/// [`SessionLayer`](crate::SessionLayer) or a guard gave session type `T`, or else the
+/// router's state when that state is the [`Keys`] themselves (`.with_state(keys)`). With
+/// neither, the request is answered `500` and the log names the layer to add.
 impl<T, S> FromRequestParts<S> for Verified<T>
 where
     T: Session + Send + Sync + 'static,
-    Keys: FromRef<S>,
-    S: Send + Sync,
+    S: Send + Sync + 'static,
 {
     type Rejection = Unauthorized;
 
@@ -136,100 +161,18 @@ where
         if let Some(verified) = handed_off::<T>(parts) {
             return Ok(verified);
         }
-        T::from_cookie_header(&cookie_header(&parts.headers), &Keys::from_ref(state))
+        let keys = keys_for::<T, S>(parts, state)?;
+        T::from_cookie_header(&cookie_header(&parts.headers), keys)
             .map_err(|err| Unauthorized::of::<T>(err, parts))
     }
 }
 
-/// `Option<Verified<T>>`: `None` when there is no valid session.
+/// `Option<Verified<T>>`: `None` when there is no valid session. A missing configuration
+/// is still the `500`, so that a forgotten layer never looks like "signed out".
 impl<T, S> OptionalFromRequestParts<S> for Verified<T>
 where
     T: Session + Send + Sync + 'static,
-    Keys: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        if let Some(verified) = handed_off::<T>(parts) {
-            return Ok(Some(verified));
-        }
-        Ok(T::from_cookie_header(&cookie_header(&parts.headers), &Keys::from_ref(state)).ok())
-    }
-}
-
-/// App state that holds the [`SessionManager`] of the session type `T`. It is a trait with
-/// an associated store type, rather than `FromRef`, so that the extractor can name the store.
-///
-/// `Arc<SessionManager<T, S>>` implements it, so that can be the state itself; a larger
-/// state implements it in three lines:
-///
-/// ```
-/// # use std::sync::Arc;
-/// # use serde::{Deserialize, Serialize};
-/// # use sessionkit_runtime::db::{MemoryStore, SessionManager};
-/// # use sessionkit_runtime::axum::HasSessions;
-/// # #[derive(Serialize, Deserialize)] struct Account;
-/// # impl sessionkit_runtime::Session for Account { const CONFIG: sessionkit_runtime::SessionConfig = sessionkit_runtime::SessionConfig::DEFAULT; }
-/// #[derive(Clone)]
-/// struct AppState {
-///     sessions: Arc<SessionManager<Account, MemoryStore>>,
-/// }
-///
-/// impl HasSessions<Account> for AppState {
-///     type Store = MemoryStore;
-///     fn sessions(&self) -> &SessionManager<Account, MemoryStore> { &self.sessions }
-/// }
-/// ```
-///
-/// When a handler with a `DbSession<T>` argument does not compile, axum's
-/// `#[axum::debug_handler]` (axum's `macros` feature) points at the missing impl, with
-/// this trait's note on how to write it.
-#[diagnostic::on_unimplemented(
-    message = "the state `{Self}` does not give the `DbSession<{T}>` extractor its sessions",
-    label = "`{Self}` does not implement `HasSessions<{T}>`",
-    note = "use `Arc<SessionManager<{T}, _>>` as the state, or implement `HasSessions<{T}>` for `{Self}`: `type Store = YourStore;` and `fn sessions(&self) -> &SessionManager<{T}, YourStore> {{ &self.sessions }}`"
-)]
-pub trait HasSessions<T>: Send + Sync {
-    /// The store behind the sessions.
-    type Store: SessionStore;
-    /// The manager.
-    fn sessions(&self) -> &SessionManager<T, Self::Store>;
-}
-
-impl<T: Send + Sync, S: SessionStore> HasSessions<T> for Arc<SessionManager<T, S>> {
-    type Store = S;
-
-    fn sessions(&self) -> &SessionManager<T, S> {
-        self
-    }
-}
-
-/// Loads and checks the database session: the seal, then the row (the guide's
-/// `verifySession`).
-impl<T, S> FromRequestParts<S> for DbSession<T>
-where
-    T: Session + Send + Sync + 'static,
-    S: HasSessions<T>,
-{
-    type Rejection = Unauthorized;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Unauthorized> {
-        load::<T, S>(parts, state)
-            .await
-            .map_err(|err| Unauthorized::of::<T>(err, parts))
-    }
-}
-
-/// `Option<DbSession<T>>`: `None` when there is no valid session; a failing store is
-/// still an error (`503`), so an outage never looks like "signed out".
-impl<T, S> OptionalFromRequestParts<S> for DbSession<T>
-where
-    T: Session + Send + Sync + 'static,
-    S: HasSessions<T>,
+    S: Send + Sync + 'static,
 {
     type Rejection = Unauthorized;
 
@@ -237,7 +180,54 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Unauthorized> {
-        match load::<T, S>(parts, state).await {
+        if let Some(verified) = handed_off::<T>(parts) {
+            return Ok(Some(verified));
+        }
+        let keys = keys_for::<T, S>(parts, state)?;
+        Ok(T::from_cookie_header(&cookie_header(&parts.headers), keys).ok())
+    }
+}
+
+/// The keys for `T`: see [`crate::layer::keys_for`].
+fn keys_for<'a, T: 'static, S: 'static>(
+    parts: &'a Parts,
+    state: &'a S,
+) -> Result<&'a Keys, Unauthorized> {
+    let state: &dyn Any = state;
+    crate::layer::keys_for::<T>(parts.extensions.get::<Provided>(), state.downcast_ref())
+        .map_err(Unauthorized::unconfigured)
+}
+
+/// Loads and checks the database session, in any router state: the seal, then the row (the
+/// guide's `verifySession`). The manager is the one a [`SessionLayer`](crate::SessionLayer)
+/// or a database guard gave session type `T`; with none, the request is answered `500`
+/// and the log names the layer to add.
+impl<T, S> FromRequestParts<S> for DbSession<T>
+where
+    T: Session + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = Unauthorized;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Unauthorized> {
+        load::<T>(parts)
+            .await?
+            .map_err(|err| Unauthorized::of::<T>(err, parts))
+    }
+}
+
+/// `Option<DbSession<T>>`: `None` when there is no valid session; a failing store is
+/// still an error (`503`), so an outage never looks like "signed out", and so is a missing
+/// configuration (`500`).
+impl<T, S> OptionalFromRequestParts<S> for DbSession<T>
+where
+    T: Session + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = Unauthorized;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Unauthorized> {
+        match load::<T>(parts).await? {
             Ok(session) => Ok(Some(session)),
             Err(err @ Error::Store(_)) => Err(err.into()),
             Err(_) => Ok(None),
@@ -259,21 +249,14 @@ fn handed_off<T: Send + Sync + 'static>(parts: &mut Parts) -> Option<Verified<T>
     }
 }
 
-/// Loads the database session: from the ticket the guard already opened, or from the
-/// cookie.
-async fn load<T, S>(parts: &mut Parts, state: &S) -> Result<DbSession<T>, Error>
+/// Loads the database session with the manager given for `T`: from the ticket the guard
+/// already opened, or from the cookie. The outer error is a missing manager.
+async fn load<T>(parts: &mut Parts) -> Result<Result<DbSession<T>, Error>, Unauthorized>
 where
     T: Session + Send + Sync + 'static,
-    S: HasSessions<T>,
 {
-    let now = time::OffsetDateTime::now_utc();
-    match parts.extensions.remove::<OpenedTicket<T>>() {
-        Some(ticket) => state.sessions().load_opened(ticket, now).await,
-        None => {
-            state
-                .sessions()
-                .load_at(&cookie_header(&parts.headers), now)
-                .await
-        }
-    }
+    let opened = parts.extensions.remove::<OpenedTicket<T>>();
+    let sessions = crate::layer::sessions_for::<T>(parts.extensions.get::<Provided>(), None)
+        .map_err(Unauthorized::unconfigured)?;
+    Ok(sessions.load(&cookie_header(&parts.headers), opened).await)
 }

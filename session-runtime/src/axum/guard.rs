@@ -138,6 +138,7 @@ where
     request
         .extensions_mut()
         .insert(Arc::clone(&guard.reject_with));
+    super::request::provide(request.extensions_mut(), &guard.config.provides);
     let handled = inner.call(request);
     Box::pin(async move {
         let mut response = handled.await?;

@@ -1,9 +1,12 @@
-//! What the axum adapter reads from a request: its `Cookie:` headers as one.
+//! What the axum adapter reads from a request (its `Cookie:` headers as one, the facts the
+//! guard decides on) and what it puts into one for the extractors.
 
 use std::borrow::Cow;
 
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
+
+use crate::layer::Provided;
 
 /// What the cross-origin check reads of a request for `path` (the path the client sent).
 pub(crate) fn facts<'a>(
@@ -27,6 +30,12 @@ pub(crate) fn facts<'a>(
 /// Whether the request is a browser's navigation: see [`crate::guard::decide::is_navigation`].
 pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
     crate::guard::decide::is_navigation(|name| headers.get(name).map(|value| value.as_bytes()))
+}
+
+/// Puts a layer's (or the guard's) table in front of what the layers further out gave.
+pub(crate) fn provide(extensions: &mut axum::http::Extensions, table: &crate::layer::Table) {
+    let outer = extensions.remove::<Provided>();
+    extensions.insert(Provided::layered(table, outer));
 }
 
 /// All `Cookie:` headers of a request as one: see [`crate::guard::decide::join_cookie_headers`].

@@ -248,10 +248,12 @@ pub(crate) struct GuardConfig<R> {
     pub(crate) login_path: String,
     pub(crate) home_path: String,
     pub(crate) rejection: Option<R>,
+    /// The keys or manager the guard was built with, for the extractors behind it.
+    pub(crate) provides: crate::layer::Table,
 }
 
 impl<R> GuardConfig<R> {
-    pub(crate) fn new(checker: Arc<dyn Checker>) -> GuardConfig<R> {
+    pub(crate) fn new(checker: Arc<dyn Checker>, provides: crate::layer::Table) -> GuardConfig<R> {
         let mut rules = Rules::new();
         rules.login("/login");
         GuardConfig {
@@ -263,6 +265,7 @@ impl<R> GuardConfig<R> {
             login_path: "/login".into(),
             home_path: "/".into(),
             rejection: None,
+            provides,
         }
     }
 }
@@ -480,10 +483,13 @@ macro_rules! guard_builder {
             pub fn stateless<T: $crate::Session + Send + Sync + 'static>(
                 keys: $crate::Keys,
             ) -> SessionGuard {
+                let mut provides = $crate::layer::Table::default();
+                provides.put($crate::layer::KeysOf::<T>::new(keys.clone()));
                 SessionGuard {
-                    config: $crate::guard::decide::GuardConfig::new(std::sync::Arc::new(
-                        $crate::guard::decide::Stateless::<T>::new(keys),
-                    )),
+                    config: $crate::guard::decide::GuardConfig::new(
+                        std::sync::Arc::new($crate::guard::decide::Stateless::<T>::new(keys)),
+                        provides,
+                    ),
                 }
             }
 
@@ -496,10 +502,15 @@ macro_rules! guard_builder {
                 T: $crate::Session + Send + Sync + 'static,
                 S: $crate::db::SessionStore + 'static,
             {
+                let mut provides = $crate::layer::Table::default();
+                provides.put($crate::layer::Sessions::new(std::sync::Arc::clone(
+                    &manager,
+                )));
                 SessionGuard {
-                    config: $crate::guard::decide::GuardConfig::new(std::sync::Arc::new(
-                        $crate::guard::decide::Database::new(manager),
-                    )),
+                    config: $crate::guard::decide::GuardConfig::new(
+                        std::sync::Arc::new($crate::guard::decide::Database::new(manager)),
+                        provides,
+                    ),
                 }
             }
 
