@@ -41,6 +41,10 @@
 //! # }
 //! ```
 //!
+//! The [`guide`] has a chapter for each part: attributes, stateless and database sessions,
+//! axum and actix-web, sharing cookies with Next.js, route protection, errors, operations,
+//! security and testing.
+//!
 //! # Features
 //!
 //! | feature | gives | needs |
@@ -250,6 +254,16 @@ assert_eq!(test::call_and_read_body(&app, request).await, "7");
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
+
+#[cfg(all(
+    feature = "axum",
+    feature = "actix",
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "redis"
+))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "axum", feature = "actix", feature = "sqlite", feature = "postgres", feature = "redis"))))]
+pub mod guide;
 
 /// The attributes it takes are in [the attribute table](crate#the-session-attributes).
 pub use sessionkit_macros::Session;
