@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Runs every `cargo run`, `cargo test` and `cargo bench` command that README.md and the doc
-comments of examples/*.rs show, as written, on this checkout, and the README's `openssl rand`
-line for making a secret.
+"""Runs every `cargo run`, `cargo test` and `cargo bench` command that README.md, the guide's
+chapters (docs/*.md), BENCHMARKS.md and the doc comments of examples/*.rs show, as written,
+on this checkout, and the documented `openssl rand` line for making a secret.
 
 - `cargo run --example X`: run; an example that serves (it reads `SESSIONKIT_APP_ADDR`) is
   started, asked for `/` once over HTTP as a browser's page load, and stopped.
@@ -33,23 +33,26 @@ CARGO = re.compile(r"^(?:[A-Z_]+=\S+\s+)*cargo (?:run|test|bench)\b")
 
 
 def shown_commands():
-    """(source, command) for every cargo command the README and the examples show."""
+    """(source, command) for every cargo command the docs and the examples show."""
     found = []
-    readme = (ROOT / "README.md").read_text()
-    fence = None
-    for line in readme.splitlines():
-        if line.startswith("```"):
-            fence = None if fence is not None else line[3:].strip()
-            continue
-        if fence in ("sh", "bash", "shell", "console"):
-            command = line.split(" #", 1)[0].strip()
-            # The secret for users outside a clone is made with OpenSSL: run that too.
-            if CARGO.match(command) or command.startswith('echo "SESSION_SECRET=$(openssl rand'):
-                found.append(("README.md", command))
-        elif fence is None:
-            for span in re.findall(r"`([^`]+)`", line):
-                if CARGO.match(span.strip()):
-                    found.append(("README.md", span.strip()))
+    documents = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for document in documents:
+        source = str(document.relative_to(ROOT))
+        fence = None
+        for line in document.read_text().splitlines():
+            if line.startswith("```"):
+                fence = None if fence is not None else line[3:].strip()
+                continue
+            if fence in ("sh", "bash", "shell", "console"):
+                command = line.split(" #", 1)[0].strip()
+                # The secret for users outside a clone is made with OpenSSL: run that too.
+                if CARGO.match(command) or command.startswith('echo "SESSION_SECRET=$(openssl rand'):
+                    found.append((source, command))
+            elif fence is None:
+                # A command may wrap over two lines of a paragraph: join each paragraph.
+                for span in re.findall(r"`([^`]+)`", line):
+                    if CARGO.match(span.strip()):
+                        found.append((source, span.strip()))
     for example in sorted((ROOT / "examples").glob("*.rs")):
         for line in example.read_text().splitlines():
             if line.startswith("//!"):

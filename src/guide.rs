@@ -26,6 +26,12 @@
 //! - A cookie **another app owns** (a Next.js app with Auth.js or iron-session, the
 //!   [`sharing`] chapter) is read with the same derive and left alone.
 //!
+//! **Examples** in the repository: `quickstart` (start here), `database` (database sessions
+//! on a SQLite file), `store_from_env` (the store chosen by `SESSION_STORE`), `keygen`
+//! (prints a `SESSION_SECRET=` line), `nextjs_interop` (verifies a cookie a Next.js app
+//! made), and in the `sessionkit-tests` package `app` and `app_actix` (the example web app
+//! on axum and actix-web) and `authjs_api` (an axum API reading an Auth.js cookie).
+//!
 //! The guide is built with every feature, as docs.rs builds it.
 
 #[doc = include_str!("../docs/attributes.md")]

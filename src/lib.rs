@@ -262,7 +262,16 @@ assert_eq!(test::call_and_read_body(&app, request).await, "7");
     feature = "postgres",
     feature = "redis"
 ))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "axum", feature = "actix", feature = "sqlite", feature = "postgres", feature = "redis"))))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(
+        feature = "axum",
+        feature = "actix",
+        feature = "sqlite",
+        feature = "postgres",
+        feature = "redis"
+    )))
+)]
 pub mod guide;
 
 /// The attributes it takes are in [the attribute table](crate#the-session-attributes).
