@@ -479,7 +479,8 @@ impl Refusal {
 macro_rules! guard_builder {
     ($rejection:ty) => {
         impl SessionGuard {
-            /// A guard for stateless sessions of type `T`.
+            /// A guard for stateless sessions of type `T`. It also gives the extractors
+            /// behind it `T`'s keys, as a [`SessionLayer`](crate::SessionLayer) would.
             pub fn stateless<T: $crate::Session + Send + Sync + 'static>(
                 keys: $crate::Keys,
             ) -> SessionGuard {
@@ -495,6 +496,8 @@ macro_rules! guard_builder {
 
             /// A guard for database sessions; it reads the store only to renew and on
             /// public-only paths (so that a revoked session reaches the login page at once).
+            /// It also gives the `DbSession<T>` extractors behind it the manager, as a
+            /// [`SessionLayer`](crate::SessionLayer) would.
             pub fn database<T, S>(
                 manager: std::sync::Arc<$crate::db::SessionManager<T, S>>,
             ) -> SessionGuard
