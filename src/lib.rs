@@ -628,6 +628,10 @@ pub use sessionkit_runtime::SessionLayer;
 pub use sessionkit_runtime::CrossOrigin;
 
 // As for `axum`: the module's own docs are its summary.
+#[cfg(feature = "leptos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
+pub use sessionkit_runtime::leptos;
+
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub use sessionkit_runtime::actix;

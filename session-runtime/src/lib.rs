@@ -32,6 +32,9 @@ pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "leptos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
+pub mod leptos;
 
 pub use crate::config::{Algorithm, Format, SameSite, SessionConfig};
 pub use crate::cookies::{MAX_COOKIE_SIZE, find_session_cookie, max_chunks};

@@ -93,6 +93,20 @@ impl Unauthorized {
     }
 }
 
+impl Unauthorized {
+    /// The status this rejection answers with, and the cookies it removes, for adapters
+    /// that answer in their own way (Leptos' server functions).
+    #[cfg(feature = "leptos")]
+    pub(crate) fn into_parts(self) -> (u16, Vec<Cookie<'static>>) {
+        let status = match (self.unconfigured, self.store_failed) {
+            (true, _) => 500,
+            (false, true) => 503,
+            (false, false) => 401,
+        };
+        (status, self.clear)
+    }
+}
+
 impl FrameworkResponse for Response {
     fn unauthorized() -> Response {
         (
