@@ -98,49 +98,13 @@ async fn log_in_on(framework: Framework) {
         .unwrap();
     assert_eq!(signup.status(), reqwest::StatusCode::SEE_OTHER);
 
-    let driver = Driver::start();
-    let profile = std::env::temp_dir().join(format!("sessionkit-chromium-{}", std::process::id()));
-    let capabilities = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1000,800",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }
-    });
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities.as_object().unwrap().clone())
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session");
+    let browser = Browser::start().await;
+    let client = &browser.client;
 
     // 1. Log in through the real form.
     client.goto(&app.at("/login")).await.unwrap();
-    client
-        .find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(&client, "/dashboard").await;
+    submit_credentials(client, "ada@example.com", "correct horse battery").await;
+    wait_for_path(client, "/dashboard").await;
     let page = client.source().await.unwrap();
     assert!(page.contains("ada@example.com"), "{page}");
 
@@ -170,18 +134,18 @@ async fn log_in_on(framework: Framework) {
     // same-site), so the session survives.
     let attacker = AttackerPage::serve(&app.at("/logout-everywhere"));
     client.goto(&attacker.url("fetch")).await.unwrap();
-    wait_for_title(&client, "fetch-settled").await;
+    wait_for_title(client, "fetch-settled").await;
     client.goto(&app.at("/dashboard")).await.unwrap();
-    wait_for_path(&client, "/dashboard").await;
+    wait_for_path(client, "/dashboard").await;
     client.goto(&attacker.url("form")).await.unwrap();
-    wait_for_path(&client, "/logout-everywhere").await;
+    wait_for_path(client, "/logout-everywhere").await;
     let refused = client.source().await.unwrap();
     assert!(
         refused.contains("cross-origin request refused"),
         "the cross-origin form was not refused: {refused}"
     );
     client.goto(&app.at("/dashboard")).await.unwrap();
-    wait_for_path(&client, "/dashboard").await;
+    wait_for_path(client, "/dashboard").await;
     assert!(client.source().await.unwrap().contains("ada@example.com"));
 
     // 6. A screenshot of the dashboard, for a person to look at.
@@ -195,7 +159,7 @@ async fn log_in_on(framework: Framework) {
 
     // 4. Reloading keeps the session.
     client.refresh().await.unwrap();
-    wait_for_path(&client, "/dashboard").await;
+    wait_for_path(client, "/dashboard").await;
 
     // 5. Logging out lands on /login, and the dashboard is closed again.
     client
@@ -205,12 +169,181 @@ async fn log_in_on(framework: Framework) {
         .click()
         .await
         .unwrap();
-    wait_for_path(&client, "/login").await;
+    wait_for_path(client, "/login").await;
     client.goto(&app.at("/dashboard")).await.unwrap();
-    wait_for_path(&client, "/login").await;
+    wait_for_path(client, "/login").await;
 
-    client.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(profile);
+    browser.close().await;
+}
+
+/// Headless Chromium under chromedriver, with a profile of its own.
+struct Browser {
+    client: fantoccini::Client,
+    profile: std::path::PathBuf,
+    _driver: Driver,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let driver = Driver::start();
+        let profile = std::env::temp_dir().join(format!(
+            "sessionkit-chromium-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1000,800",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session");
+        Browser {
+            client,
+            profile,
+            _driver: driver,
+        }
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Fills the form on the current page and submits it.
+async fn submit_credentials(client: &fantoccini::Client, email: &str, password: &str) {
+    for (field, value) in [("email", email), ("password", password)] {
+        client
+            .find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The Leptos app in Chromium: sign up through its server-function form (a plain HTML form:
+/// no wasm), reload, see a second device and sign it out, log out, and find the dashboard
+/// closed while signed out.
+#[cfg(feature = "leptos")]
+#[tokio::test]
+#[ignore = "needs Chromium: `apt-get install chromium chromium-driver`, then run with `-- --ignored`"]
+async fn the_leptos_app_in_chromium() {
+    assert_browser_installed();
+    let app = RunningApp::start(Framework::Leptos);
+    let browser = Browser::start().await;
+    let client = &browser.client;
+
+    // 1. Sign up through the form: the server function sets the cookie and redirects.
+    client.goto(&app.at("/signup")).await.unwrap();
+    submit_credentials(client, "grace@example.com", "correct horse battery").await;
+    wait_for_path(client, "/dashboard").await;
+    assert!(client.source().await.unwrap().contains("grace@example.com"));
+    let cookies = client.get_all_cookies().await.unwrap();
+    let sid = cookies
+        .iter()
+        .find(|cookie| cookie.name() == "sid")
+        .expect("the session cookie is stored");
+    assert_eq!(sid.http_only(), Some(true));
+    assert_eq!(sid.same_site(), Some(cookie::SameSite::Lax));
+
+    // 2. Reloading keeps the session.
+    client.refresh().await.unwrap();
+    wait_for_path(client, "/dashboard").await;
+    assert!(client.source().await.unwrap().contains("grace@example.com"));
+
+    // 3. A second device logs in over HTTP; the browser sees it and signs it out.
+    let other = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = other
+        .post(app.at("/api/login"))
+        .header("origin", &app.url)
+        .header("accept", "text/html")
+        .header("referer", app.at("/login"))
+        .form(&[
+            ("email", "grace@example.com"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.headers()["location"], "/dashboard");
+    let other_sid = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let other_dashboard = || {
+        other
+            .get(app.at("/dashboard"))
+            .header("cookie", &other_sid)
+            .header("accept", "text/html")
+            .send()
+    };
+    assert_eq!(other_dashboard().await.unwrap().status(), 200);
+    client.refresh().await.unwrap();
+    wait_for_path(client, "/dashboard").await;
+    assert!(client.source().await.unwrap().contains("Unknown device"));
+    client
+        .find(Locator::Css("li.device form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/dashboard").await;
+    let page = client.source().await.unwrap();
+    assert!(!page.contains("Unknown device"), "{page}");
+    // The revoked device is refused, and its cookie removed.
+    let refused = other_dashboard().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let removal = refused.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        removal.starts_with("sid=;") && removal.contains("Max-Age=0"),
+        "{removal}"
+    );
+    // The browser's own session is untouched.
+    client.refresh().await.unwrap();
+    wait_for_path(client, "/dashboard").await;
+    assert!(client.source().await.unwrap().contains("grace@example.com"));
+
+    // 4. Log out, and the dashboard is closed again.
+    client
+        .find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/login").await;
+    client.goto(&app.at("/dashboard")).await.unwrap();
+    wait_for_path(client, "/login").await;
+    browser.close().await;
 }
 
 /// A page on another origin (its own port on 127.0.0.1) that posts to `target`: with

@@ -15,7 +15,9 @@ use http_body_util::BodyExt;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use sessionkit::leptos::SessionError;
-use sessionkit::{Keys, MemoryStore, Session, SessionLayer, SessionManager, SessionStore, SqliteStore};
+use sessionkit::{
+    Keys, MemoryStore, Session, SessionLayer, SessionManager, SessionStore, SqliteStore,
+};
 use tower::ServiceExt;
 
 const SECRET: &str = "leptos-test-secret-0123456789-abcdefghijkl";

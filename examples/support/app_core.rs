@@ -136,44 +136,96 @@ pub fn login_page() -> Reply {
 }
 
 pub async fn signup(app: &App, credentials: Credentials, user_agent: Option<&str>) -> Reply {
-    let email = credentials.email.trim().to_lowercase();
-    if !email.contains('@') || credentials.password.len() < 8 {
-        let error = "Use a valid email and a password of at least 8 characters.";
-        return Reply::Page(
-            422,
+    match register(app, &credentials).await {
+        Ok((user_id, email)) => start_session(app, user_id, email, user_agent).await,
+        Err(error) => Reply::Page(
+            error.status(),
             page(
                 "Sign up",
-                &form("/signup", "Create account", "", Some(error)),
+                &form("/signup", "Create account", "", Some(error.message())),
             ),
-        );
+        ),
+    }
+}
+
+pub async fn login(app: &App, credentials: Credentials, user_agent: Option<&str>) -> Reply {
+    match authenticate(app, &credentials).await {
+        Some((user_id, email)) => start_session(app, user_id, email, user_agent).await,
+        None => Reply::Page(
+            401,
+            page(
+                "Log in",
+                &form(
+                    "/login",
+                    "Log in",
+                    "",
+                    Some(AccountError::WrongPassword.message()),
+                ),
+            ),
+        ),
+    }
+}
+
+/// Why a sign-up or log-in failed, in words for the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountError {
+    Invalid,
+    Taken,
+    WrongPassword,
+    Failed,
+}
+
+impl AccountError {
+    pub fn message(self) -> &'static str {
+        match self {
+            AccountError::Invalid => "Use a valid email and a password of at least 8 characters.",
+            AccountError::Taken => "That email is already registered.",
+            AccountError::WrongPassword => "Wrong email or password.",
+            AccountError::Failed => "Something went wrong; try again.",
+        }
+    }
+
+    fn status(self) -> u16 {
+        match self {
+            AccountError::Invalid => 422,
+            AccountError::Taken => 409,
+            AccountError::WrongPassword => 401,
+            AccountError::Failed => 500,
+        }
+    }
+}
+
+impl Credentials {
+    /// The fields of a submitted form, for a framework that reads them itself.
+    #[allow(dead_code)] // only the Leptos app builds credentials itself
+    pub fn new(email: String, password: String) -> Credentials {
+        Credentials { email, password }
+    }
+}
+
+/// A new account: its user id and normalised email.
+pub async fn register(app: &App, credentials: &Credentials) -> Result<(i64, String), AccountError> {
+    let email = credentials.email.trim().to_lowercase();
+    if !email.contains('@') || credentials.password.len() < 8 {
+        return Err(AccountError::Invalid);
     }
     let salt = SaltString::generate(&mut OsRng);
-    let Ok(hash) = Argon2::default().hash_password(credentials.password.as_bytes(), &salt) else {
-        return Reply::Status(500);
-    };
-    let inserted = sqlx::query_scalar::<_, i64>(
+    let hash = Argon2::default()
+        .hash_password(credentials.password.as_bytes(), &salt)
+        .map_err(|_| AccountError::Failed)?;
+    sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (email, password_hash) VALUES (?, ?) RETURNING id",
     )
     .bind(&email)
     .bind(hash.to_string())
     .fetch_one(&app.db)
-    .await;
-    match inserted {
-        Ok(user_id) => start_session(app, user_id, email, user_agent).await,
-        Err(_) => {
-            let error = "That email is already registered.";
-            Reply::Page(
-                409,
-                page(
-                    "Sign up",
-                    &form("/signup", "Create account", "", Some(error)),
-                ),
-            )
-        }
-    }
+    .await
+    .map(|user_id| (user_id, email))
+    .map_err(|_| AccountError::Taken)
 }
 
-pub async fn login(app: &App, credentials: Credentials, user_agent: Option<&str>) -> Reply {
+/// The account these credentials open, if the password is right.
+pub async fn authenticate(app: &App, credentials: &Credentials) -> Option<(i64, String)> {
     let email = credentials.email.trim().to_lowercase();
     let user: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
@@ -192,16 +244,9 @@ pub async fn login(app: &App, credentials: Credentials, user_agent: Option<&str>
             .verify_password(credentials.password.as_bytes(), &hash)
             .is_ok()
     });
-    match user_id.filter(|_| password_ok) {
-        Some(user_id) => start_session(app, user_id, email, user_agent).await,
-        None => {
-            let error = "Wrong email or password.";
-            Reply::Page(
-                401,
-                page("Log in", &form("/login", "Log in", "", Some(error))),
-            )
-        }
-    }
+    user_id
+        .filter(|_| password_ok)
+        .map(|user_id| (user_id, email))
 }
 
 /// A real argon2 hash, with the same parameters as every user's, of a random password
@@ -318,7 +363,7 @@ pub async fn logout_everywhere(app: &App, session: DbSession<UserSession>) -> Re
 
 /// A short label for the device a login came from: its browser and system, as its
 /// `User-Agent` names them.
-fn device_label(agent: &str) -> String {
+pub fn device_label(agent: &str) -> String {
     let find = |names: &[(&'static str, &'static str)]| {
         names
             .iter()
@@ -360,37 +405,40 @@ fn form(action: &str, button: &str, footer: &str, error: Option<&str>) -> String
     )
 }
 
-fn page(title: &str, body: &str) -> String {
+/// The pages' style sheet, shared by every framework's pages.
+pub const STYLE: &str = "
+  body { font-family: system-ui, sans-serif; background: #f4f5f7; color: #1d2433; margin: 0; }
+  main { max-width: 26rem; margin: 4rem auto; background: #fff; padding: 2rem 2.25rem; border-radius: 12px;
+         box-shadow: 0 2px 12px rgba(20, 30, 60, .08); }
+  h1 { margin-top: 0; font-size: 1.5rem; }
+  .stack { display: grid; gap: .9rem; }
+  label { display: grid; gap: .3rem; font-size: .9rem; color: #4a5468; }
+  input { font: inherit; padding: .55rem .7rem; border: 1px solid #c9cfdb; border-radius: 8px; }
+  button { font: inherit; padding: .6rem 1rem; border: 0; border-radius: 8px; background: #3b5bdb; color: #fff; cursor: pointer; }
+  button.secondary { background: #e8ebf3; color: #1d2433; }
+  .actions { display: flex; gap: .6rem; margin-top: 1.5rem; }
+  .error { background: #fff0f0; color: #a61e1e; padding: .6rem .8rem; border-radius: 8px; }
+  .footer { font-size: .9rem; color: #4a5468; }
+  dt { font-size: .8rem; color: #6b7488; } dd { margin: 0 0 .7rem; }
+  h2 { font-size: 1rem; margin: 1.4rem 0 .5rem; }
+  .devices { list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }
+  .device { display: flex; justify-content: space-between; align-items: center; padding: .5rem .7rem;
+            border: 1px solid #e3e7ef; border-radius: 8px; }
+  .device small, .current { color: #6b7488; font-size: .8rem; }
+  button.small { padding: .35rem .7rem; font-size: .85rem; }
+";
+
+pub fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
 <title>{title} · sessionkit</title>
-<style>
-  body {{ font-family: system-ui, sans-serif; background: #f4f5f7; color: #1d2433; margin: 0; }}
-  main {{ max-width: 26rem; margin: 4rem auto; background: #fff; padding: 2rem 2.25rem; border-radius: 12px;
-         box-shadow: 0 2px 12px rgba(20, 30, 60, .08); }}
-  h1 {{ margin-top: 0; font-size: 1.5rem; }}
-  .stack {{ display: grid; gap: .9rem; }}
-  label {{ display: grid; gap: .3rem; font-size: .9rem; color: #4a5468; }}
-  input {{ font: inherit; padding: .55rem .7rem; border: 1px solid #c9cfdb; border-radius: 8px; }}
-  button {{ font: inherit; padding: .6rem 1rem; border: 0; border-radius: 8px; background: #3b5bdb; color: #fff; cursor: pointer; }}
-  button.secondary {{ background: #e8ebf3; color: #1d2433; }}
-  .actions {{ display: flex; gap: .6rem; margin-top: 1.5rem; }}
-  .error {{ background: #fff0f0; color: #a61e1e; padding: .6rem .8rem; border-radius: 8px; }}
-  .footer {{ font-size: .9rem; color: #4a5468; }}
-  dt {{ font-size: .8rem; color: #6b7488; }} dd {{ margin: 0 0 .7rem; }}
-  h2 {{ font-size: 1rem; margin: 1.4rem 0 .5rem; }}
-  .devices {{ list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }}
-  .device {{ display: flex; justify-content: space-between; align-items: center; padding: .5rem .7rem;
-            border: 1px solid #e3e7ef; border-radius: 8px; }}
-  .device small, .current {{ color: #6b7488; font-size: .8rem; }}
-  button.small {{ padding: .35rem .7rem; font-size: .85rem; }}
-</style></head>
+<style>{STYLE}</style></head>
 <body><main><h1>{title}</h1>{body}</main></body></html>"
     )
 }
 
-fn when(time: sessionkit::time::OffsetDateTime) -> String {
+pub fn when(time: sessionkit::time::OffsetDateTime) -> String {
     format!(
         "{} {:02}:{:02} UTC",
         time.date(),

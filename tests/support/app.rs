@@ -1,5 +1,6 @@
-//! Runs `examples/app.rs` (axum) or `examples/app_actix.rs` (actix-web) as a real server on a random loopback port, for the HTTP and
-//! browser tests.
+//! Runs `examples/app.rs` (axum), `examples/app_actix.rs` (actix-web) or
+//! `examples/app_leptos.rs` (Leptos) as a real server on a random loopback port, for the HTTP
+//! and browser tests.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -9,11 +10,13 @@ use std::process::{Child, Command, Stdio};
 /// The secret the test server is started with, so that tests can mint cookies.
 pub const APP_SECRET: &str = "app-test-secret-0123456789-abcdefghijklm";
 
-/// Which of the two example apps: the same app on axum (`app`) or actix-web (`app_actix`).
+/// Which example app: the same app on axum (`app`) or actix-web (`app_actix`), or its
+/// Leptos version (`app_leptos`, whose forms post to server functions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framework {
     Axum,
     Actix,
+    Leptos,
 }
 
 impl Framework {
@@ -21,6 +24,7 @@ impl Framework {
         match self {
             Framework::Axum => "app",
             Framework::Actix => "app_actix",
+            Framework::Leptos => "app_leptos",
         }
     }
 }

@@ -15,11 +15,11 @@ mod request;
 mod response;
 
 pub use self::extract::Unauthorized;
+pub use self::guard::{Rejection, SessionGuard, SessionGuardService};
+pub use self::layer::SessionLayerService;
 #[cfg(feature = "leptos")]
 pub(crate) use self::request::cookie_header;
 #[cfg(feature = "leptos")]
 pub(crate) use self::response::append_cookies;
-pub use self::guard::{Rejection, SessionGuard, SessionGuardService};
-pub use self::layer::SessionLayerService;
 pub use self::response::{SetSession, SetSessionCookies};
 pub use crate::layer::SessionLayer;
