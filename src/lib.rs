@@ -632,6 +632,10 @@ pub use sessionkit_runtime::CrossOrigin;
 #[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
 pub use sessionkit_runtime::leptos;
 
+#[cfg(feature = "dioxus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dioxus")))]
+pub use sessionkit_runtime::dioxus;
+
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub use sessionkit_runtime::actix;

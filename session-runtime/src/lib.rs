@@ -32,6 +32,9 @@ pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+#[cfg(feature = "dioxus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dioxus")))]
+pub mod dioxus;
 #[cfg(feature = "leptos")]
 #[cfg_attr(docsrs, doc(cfg(feature = "leptos")))]
 pub mod leptos;
