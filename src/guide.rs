@@ -9,6 +9,8 @@
 //! | [`database`] | sessions in a store: the manager, concurrency, devices, every store |
 //! | [`axum`] | extractors, `SetSession`, the guard and `SessionLayer` on axum |
 //! | [`actix`] | the same on actix-web |
+//! | [`leptos`] | sessions in Leptos 0.8 server functions and SSR |
+//! | [`dioxus`] | sessions in Dioxus 0.7 fullstack server functions |
 //! | [`sharing`] | cookies shared with a Next.js app, Auth.js, NextAuth.js v4 and iron-session |
 //! | [`protection`] | the route guard: rules, answers without a session, cross-origin requests |
 //! | [`errors`] | errors and HTTP statuses, and an app error type that wraps them |
@@ -48,6 +50,12 @@ pub mod axum {}
 
 #[doc = include_str!("../docs/actix.md")]
 pub mod actix {}
+
+#[doc = include_str!("../docs/leptos.md")]
+pub mod leptos {}
+
+#[doc = include_str!("../docs/dioxus.md")]
+pub mod dioxus {}
 
 #[doc = include_str!("../docs/sharing.md")]
 pub mod sharing {}

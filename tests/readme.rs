@@ -1,7 +1,9 @@
 //! The README's Rust blocks compile exactly as written, in a crate outside this repository
 //! that depends on `sessionkit` by path with the dependencies the install section lists.
 //! Each block becomes the body of an `async fn` returning `Result<(), Box<dyn Error>>`, as
-//! the README says; the crate is type-checked (`cargo check`), not linked or run.
+//! the README says; a block of server functions (Leptos' `#[server]`, Dioxus' `#[post]`)
+//! is a module of its own beside them, with the stateless example's `UserSession`. The
+//! crate is type-checked (`cargo check`), not linked or run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,11 +39,18 @@ publish = false
 [workspace]
 
 [dependencies]
-sessionkit = {{ path = {repo:?}, features = ["axum", "actix", "sqlite", "redis"] }}
+sessionkit = {{ path = {repo:?}, features = ["axum", "actix", "sqlite", "redis", "leptos", "dioxus"] }}
 serde = {{ version = "1", features = ["derive"] }}
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
 axum = "0.8"
 actix-web = "4"
+leptos = {{ version = "0.8", features = ["ssr"] }}
+leptos_axum = "0.8"
+dioxus = {{ version = "0.7", features = ["fullstack"] }}
+
+[features]
+default = ["server"]
+server = ["dioxus/server"]
 "#,
         repo = repo.display().to_string()
     );
@@ -50,13 +59,28 @@ actix-web = "4"
     std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let mut main = String::from("#![allow(unused)]\n\n");
     for (index, block) in blocks.iter().enumerate() {
-        main.push_str(&format!(
-            "async fn block_{index}() -> Result<(), Box<dyn std::error::Error>> {{\n{block}\n    Ok(())\n}}\n\n"
-        ));
+        let server_functions = block
+            .lines()
+            .any(|line| line.starts_with("#[server") || line.starts_with("#[post("));
+        main.push_str(&match server_functions {
+            true => format!("mod block_{index} {{\n{SERVER_PRELUDE}\n{block}\n}}\n\n"),
+            false => format!(
+                "async fn block_{index}() -> Result<(), Box<dyn std::error::Error>> {{\n{block}\n    Ok(())\n}}\n\n"
+            ),
+        });
     }
     main.push_str("fn main() {}\n");
     std::fs::write(dir.join("src/main.rs"), main).unwrap();
 }
+
+/// What a block of server functions takes from the README's stateless example.
+const SERVER_PRELUDE: &str = "
+use serde::{Deserialize, Serialize};
+use sessionkit::Session;
+#[derive(Clone, Serialize, Deserialize, Session)]
+#[session(cookie = \"session\", ttl = \"7d\", same_site = \"lax\")]
+pub struct UserSession { user_id: String }
+";
 
 #[test]
 fn the_readme_rust_blocks_compile_as_written() {

@@ -8,8 +8,8 @@
 //!   its state is Dioxus' own. A refusal answers as the axum extractor does: `401` (with the
 //!   dead cookie's removal) or `503`.
 //! - A server function sets or removes the session cookie by returning
-//!   [`SetSession`](crate::axum::SetSession) or, for chunks and removals,
-//!   [`SetSessionCookies`](crate::axum::SetSessionCookies): every `Set-Cookie` is its own
+//!   [`SetSession`] or, for chunks and removals,
+//!   [`SetSessionCookies`]: every `Set-Cookie` is its own
 //!   header, so all of them arrive, not only the last.
 //!
 //! This module makes those two types usable as server-function return values: on the client
