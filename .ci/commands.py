@@ -39,11 +39,16 @@ def shown_commands():
     for document in documents:
         source = str(document.relative_to(ROOT))
         fence = None
+        block = []
         for line in document.read_text().splitlines():
             if line.startswith("```"):
+                if fence in ("sh", "bash", "shell", "console"):
+                    found.extend((source, script) for script in block_script(block))
                 fence = None if fence is not None else line[3:].strip()
+                block = []
                 continue
             if fence in ("sh", "bash", "shell", "console"):
+                block.append(line)
                 command = line.split(" #", 1)[0].strip()
                 # The secret for users outside a clone is made with OpenSSL: run that too.
                 if CARGO.match(command) or command.startswith('echo "SESSION_SECRET=$(openssl rand'):
@@ -65,6 +70,28 @@ def shown_commands():
             seen.add(command)
             unique.append((source, command))
     return unique
+
+
+# Shell lines of a block that the rest of `.ci/run` runs itself, before this step.
+SET_UP_BY_CI = ("npm ci --prefix tests/interop", "source .ci/services.sh")
+
+
+def block_script(lines):
+    """A shell block whose lines are not cargo commands (those are taken one by one), as
+    one script to run: `cargo run --example keygen >> .env` followed by `set -a; . ./.env;
+    set +a` must run together. Lines `.ci/run` runs itself are reported, not repeated."""
+    commands = [line.split(" #", 1)[0].strip() for line in lines]
+    commands = [command for command in commands if command]
+    other = [c for c in commands if not CARGO.match(c) and not c.startswith('echo "SESSION_SECRET=$(openssl rand')]
+    if not other:
+        return []
+    if all(c.startswith(SET_UP_BY_CI) for c in other):
+        return [f"# set up by .ci/run: {'; '.join(other)}"]
+    script = "; ".join(commands)
+    # A block that loads `.env` must leave the secret in its shell.
+    if ". ./.env" in script:
+        script += '; test -n "$SESSION_SECRET"'
+    return [script]
 
 
 def b64(data: bytes) -> str:
@@ -146,8 +173,8 @@ def main() -> int:
     ran, covered, failed = 0, 0, []
     for source, command in commands:
         print(f"== {source}: {command}", flush=True)
-        if re.search(r"\bcargo test\b", command):
-            print("   covered by the test step of .ci/run")
+        if re.search(r"\bcargo test\b", command) or command.startswith("# set up by .ci/run"):
+            print("   covered by .ci/run (its test and set-up steps)")
             covered += 1
             continue
         to_run = filled(command, secret)

@@ -5,7 +5,7 @@
 //! what the choice costs. Every candidate's output is checked against the others' before
 //! timing.
 //!
-//! `cargo bench -p sessionkit-tests --all-features --bench ciphers`.
+//! `cargo bench -p sessionkit-tests --features bench --bench ciphers`.
 
 use std::hint::black_box;
 

@@ -4,7 +4,7 @@
 //! `SessionGuard::database`, and tower-sessions 0.15's `MemoryStore` reading the
 //! same typed value. Complements `requests`, whose figures are mostly TCP.
 //!
-//! `cargo bench -p sessionkit-tests --all-features --bench guard`.
+//! `cargo bench -p sessionkit-tests --features bench --bench guard`.
 //!
 //! For instruction counts, which a shared machine cannot disturb: `GUARD_CALLS=2000
 //! GUARD_ONLY=<name>` (one of the names below) skips criterion and makes that many calls,

@@ -4,7 +4,7 @@
 //! on one PostgreSQL and one Redis. Every run also checks that nothing was lost: the counter
 //! equals the calls that succeeded.
 //!
-//! `cargo bench -p sessionkit-tests --all-features --bench modify` (`source .ci/services.sh` first for
+//! `cargo bench -p sessionkit-tests --features bench --bench modify` (`source .ci/services.sh` first for
 //! PostgreSQL and Redis; without their URLs those rows are left out). `MODIFY_SIZES=10,100`
 //! picks other sizes.
 

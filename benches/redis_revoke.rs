@@ -4,7 +4,7 @@
 //! stalls the server. This creates 100,000 sessions for one user, then measures the whole
 //! `revoke_user` and, from Redis' own SLOWLOG (threshold 0), the longest single command it
 //! ran. Needs `SESSIONKIT_REDIS_URL` (`source .ci/services.sh`); without it, it says so and
-//! exits. Run with `cargo bench -p sessionkit-tests --all-features --bench redis_revoke`.
+//! exits. Run with `cargo bench -p sessionkit-tests --features bench --bench redis_revoke`.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -13,7 +13,7 @@
 //! - the same route with no session at all: the ceiling.
 //!
 //! Every contender's answers are checked first: 200 with the right id with its cookie, 401
-//! without. `cargo bench -p sessionkit-tests --all-features --bench requests`; set `REQUESTS_ROUNDS` and
+//! without. `cargo bench -p sessionkit-tests --features bench --bench requests`; set `REQUESTS_ROUNDS` and
 //! `REQUESTS_ROUND_MS` to change the run (default 15 rounds of 400 ms each).
 
 #[path = "support/load.rs"]

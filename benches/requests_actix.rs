@@ -9,7 +9,7 @@
 //! - actix-session with `CookieSessionStore` and, with `SESSIONKIT_REDIS_URL`, with
 //!   `RedisSessionStore`, reading a typed value through its `Session` extractor.
 //!
-//! `cargo bench -p sessionkit-tests --all-features --bench requests_actix` (`source .ci/services.sh` first for
+//! `cargo bench -p sessionkit-tests --features bench --bench requests_actix` (`source .ci/services.sh` first for
 //! the Redis pair; without it they are left out and the run says so).
 
 #[path = "support/load.rs"]

@@ -3,7 +3,7 @@
 //! readers keep loading, and the space a session takes.
 //!
 //! ```text
-//! cargo bench -p sessionkit-tests --all-features --bench scale
+//! cargo bench -p sessionkit-tests --features bench --bench scale
 //! ```
 //!
 //! Sizes come from the environment, so that CI can run a small one:

@@ -3,7 +3,7 @@
 //! `Cookie:` header, load the record, read the typed value) on its MemoryStore and sqlx
 //! SQLite store, both with its default plain-id cookie and with its private cookie.
 //!
-//! `cargo bench -p sessionkit-tests --all-features --bench stores`. PostgreSQL and Redis are measured when
+//! `cargo bench -p sessionkit-tests --features bench --bench stores`. PostgreSQL and Redis are measured when
 //! `SESSIONKIT_POSTGRES_URL` / `SESSIONKIT_REDIS_URL` are set (see `.ci/services.sh`).
 
 #[path = "support/sqlite.rs"]

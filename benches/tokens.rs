@@ -1,7 +1,7 @@
 //! encrypt and decrypt of the guide's payload (`userId` and an ISO `expiresAt`), side by
 //! side with jsonwebtoken's `encode`/`decode` of the same claims, in one run.
 //!
-//! `cargo bench -p sessionkit-tests --all-features --bench tokens`; medians are in `target/criterion/*/*/new/estimates.json`.
+//! `cargo bench -p sessionkit-tests --features bench --bench tokens`; medians are in `target/criterion/*/*/new/estimates.json`.
 
 use std::hint::black_box;
 

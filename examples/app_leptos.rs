@@ -216,6 +216,15 @@ fn query_error() -> impl IntoView {
     }
 }
 
+/// The email and password fields of the sign-up and log-in forms, and their button.
+fn credential_fields(button: &'static str) -> impl IntoView {
+    view! {
+        <label>"Email "<input type="email" name="email" required autocomplete="username"/></label>
+        <label>"Password "<input type="password" name="password" required minlength="8"/></label>
+        <button type="submit">{button}</button>
+    }
+}
+
 #[component]
 fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
@@ -223,11 +232,7 @@ fn SignUpPage() -> impl IntoView {
         <title>"Sign up · sessionkit"</title>
         <h1>"Sign up"</h1>
         {query_error()}
-        <ActionForm action=action attr:class="stack">
-            <label>"Email "<input type="email" name="email" required autocomplete="username"/></label>
-            <label>"Password "<input type="password" name="password" required minlength="8"/></label>
-            <button type="submit">"Create account"</button>
-        </ActionForm>
+        <ActionForm action=action attr:class="stack">{credential_fields("Create account")}</ActionForm>
         <p class="footer">"Already have an account? "<a href="/login">"Log in"</a></p>
     }
 }
@@ -239,11 +244,7 @@ fn LogInPage() -> impl IntoView {
         <title>"Log in · sessionkit"</title>
         <h1>"Log in"</h1>
         {query_error()}
-        <ActionForm action=action attr:class="stack">
-            <label>"Email "<input type="email" name="email" required autocomplete="username"/></label>
-            <label>"Password "<input type="password" name="password" required minlength="8"/></label>
-            <button type="submit">"Log in"</button>
-        </ActionForm>
+        <ActionForm action=action attr:class="stack">{credential_fields("Log in")}</ActionForm>
         <p class="footer">"New here? "<a href="/signup">"Create an account"</a></p>
     }
 }

@@ -6,13 +6,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use common::{AuthJsSession, GuideSession, ada, guide, keys, other_keys};
+use common::{AuthJsSession, Captured, GuideSession, ada, guide, keys, other_keys};
 use serde::{Deserialize, Serialize};
 use sessionkit::{Cookie, MemoryStore, Session, SessionLayer, SessionManager};
-use tracing_subscriber::fmt::MakeWriter;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Session)]
 #[session(cookie = "sid", ttl = "1h")]
@@ -41,25 +39,20 @@ fn manager() -> Arc<SessionManager<Account, MemoryStore>> {
     Arc::new(SessionManager::new(MemoryStore::new(), keys()))
 }
 
+/// A manager with one session of `user_id`, and that session's cookie.
+async fn signed_in(user_id: &str) -> (Arc<SessionManager<Account, MemoryStore>>, Cookie<'static>) {
+    let manager = manager();
+    let cookie = manager
+        .create(&Account {
+            user_id: user_id.into(),
+        })
+        .await
+        .unwrap();
+    (manager, cookie)
+}
+
 /// Everything logged while `run` runs, on this thread.
 fn logged<R>(run: impl FnOnce() -> R) -> (R, String) {
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    impl<'a> MakeWriter<'a> for Captured {
-        type Writer = Captured;
-        fn make_writer(&'a self) -> Captured {
-            self.clone()
-        }
-    }
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::ERROR)
@@ -67,8 +60,7 @@ fn logged<R>(run: impl FnOnce() -> R) -> (R, String) {
         .with_writer(captured.clone())
         .finish();
     let result = tracing::subscriber::with_default(subscriber, run);
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    (result, text)
+    (result, captured.text())
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -85,7 +77,6 @@ mod on_axum {
     use axum::http::{Request, StatusCode};
     use axum::response::Response;
     use axum::routing::get;
-    use http_body_util::BodyExt;
     use sessionkit::{DbSession, SessionGuard, Verified};
     use tower::ServiceExt;
 
@@ -99,10 +90,7 @@ mod on_axum {
         app.oneshot(request).await.unwrap()
     }
 
-    async fn text(response: Response) -> String {
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        String::from_utf8(body.to_vec()).unwrap()
-    }
+    use common::body_text as text;
 
     /// Both types in one handler; the router's state is `()`.
     fn two_types() -> Router {
@@ -157,13 +145,7 @@ mod on_axum {
 
     #[tokio::test]
     async fn a_state_that_implements_neither_from_ref_nor_has_sessions() {
-        let manager = manager();
-        let cookie = manager
-            .create(&Account {
-                user_id: "u9".into(),
-            })
-            .await
-            .unwrap();
+        let (manager, cookie) = signed_in("u9").await;
         let app = Router::new()
             .route(
                 "/db",
@@ -308,13 +290,7 @@ mod on_actix {
 
     #[actix_web::test]
     async fn two_types_under_two_secrets_through_the_middleware() {
-        let manager = manager();
-        let cookie = manager
-            .create(&Account {
-                user_id: "u9".into(),
-            })
-            .await
-            .unwrap();
+        let (manager, cookie) = signed_in("u9").await;
         let app = test::init_service(
             App::new()
                 .route("/me", web::get().to(both))

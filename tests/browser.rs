@@ -162,16 +162,7 @@ async fn log_in_on(framework: Framework) {
     wait_for_path(client, "/dashboard").await;
 
     // 5. Logging out lands on /login, and the dashboard is closed again.
-    client
-        .find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(client, "/login").await;
-    client.goto(&app.at("/dashboard")).await.unwrap();
-    wait_for_path(client, "/login").await;
+    log_out_and_find_the_dashboard_closed(client, &app).await;
 
     browser.close().await;
 }
@@ -223,6 +214,20 @@ impl Browser {
     }
 }
 
+/// Clicks the element `locator` finds.
+async fn click(client: &fantoccini::Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
+/// Logs out with the dashboard's button: the browser lands on `/login`, and the dashboard
+/// sends it back there.
+async fn log_out_and_find_the_dashboard_closed(client: &fantoccini::Client, app: &RunningApp) {
+    click(client, Locator::Id("logout")).await;
+    wait_for_path(client, "/login").await;
+    client.goto(&app.at("/dashboard")).await.unwrap();
+    wait_for_path(client, "/login").await;
+}
+
 /// Fills the form on the current page and submits it.
 async fn submit_credentials(client: &fantoccini::Client, email: &str, password: &str) {
     for (field, value) in [("email", email), ("password", password)] {
@@ -234,13 +239,7 @@ async fn submit_credentials(client: &fantoccini::Client, email: &str, password: 
             .await
             .unwrap();
     }
-    client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("button[type=submit]")).await;
 }
 
 /// The Leptos app in Chromium: sign up through its server-function form (a plain HTML form:
@@ -309,13 +308,7 @@ async fn the_leptos_app_in_chromium() {
     client.refresh().await.unwrap();
     wait_for_path(client, "/dashboard").await;
     assert!(client.source().await.unwrap().contains("Unknown device"));
-    client
-        .find(Locator::Css("li.device form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("li.device form button")).await;
     wait_for_path(client, "/dashboard").await;
     let page = client.source().await.unwrap();
     assert!(!page.contains("Unknown device"), "{page}");
@@ -333,16 +326,7 @@ async fn the_leptos_app_in_chromium() {
     assert!(client.source().await.unwrap().contains("grace@example.com"));
 
     // 4. Log out, and the dashboard is closed again.
-    client
-        .find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(client, "/login").await;
-    client.goto(&app.at("/dashboard")).await.unwrap();
-    wait_for_path(client, "/login").await;
+    log_out_and_find_the_dashboard_closed(client, &app).await;
     browser.close().await;
 }
 

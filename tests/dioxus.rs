@@ -4,15 +4,17 @@
 //! whole cookie's removal), every one arriving.
 #![cfg(all(feature = "dioxus", feature = "sqlite"))]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
+use common::{body_text as body, set_cookie_headers as set_cookies};
 use dioxus::prelude::*;
 use dioxus::server::FullstackState;
-use http_body_util::BodyExt;
 use sessionkit::axum::{SetSession, SetSessionCookies};
 use sessionkit::{DbSession, Keys, MemoryStore, Session, SessionLayer, SessionManager, Verified};
 use tower::ServiceExt;
@@ -110,20 +112,6 @@ async fn call(path: &str, json: &str, cookie: &str) -> Response {
         .body(Body::from(json.to_owned()))
         .unwrap();
     app().oneshot(request).await.unwrap()
-}
-
-async fn body(response: Response) -> String {
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn set_cookies(response: &Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
 }
 
 fn pair(set_cookie: &str) -> &str {

@@ -4,6 +4,8 @@
 //! with the dead cookie's removal, and a store outage that is `503`.
 #![cfg(all(feature = "leptos", feature = "sqlite"))]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
@@ -11,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use axum::routing::post;
-use http_body_util::BodyExt;
+use common::{body_text as body, set_cookie_headers as set_cookies};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use sessionkit::leptos::SessionError;
@@ -121,20 +123,6 @@ async fn call_on(app: Router, endpoint: &str, form: &str, cookie: &str) -> Respo
         .body(Body::from(form.to_owned()))
         .unwrap();
     app.oneshot(request).await.unwrap()
-}
-
-async fn body(response: Response) -> String {
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn set_cookies(response: &Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
 }
 
 fn account_cookie(user_id: &str) -> String {

@@ -276,14 +276,7 @@ async fn a_rejected_database_cookie_is_removed_and_renewals_survive_other_cookie
             .body(Body::empty())
             .unwrap()
     };
-    let set_cookies = |response: &Response| -> Vec<String> {
-        response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|value| value.to_str().unwrap().to_owned())
-            .collect()
-    };
+    let set_cookies = common::set_cookie_headers;
     let account = Account {
         user_id: "9".into(),
     };

@@ -155,6 +155,17 @@ pub fn set_session_cookies<'a>(cookies: impl IntoIterator<Item = Cookie<'a>>) {
     }
 }
 
+/// `err` as the helpers' error, its status recorded on the response.
+fn failed(err: Error) -> SessionError {
+    fail(SessionError::of(&err))
+}
+
+/// Sends the cookie a manager call made, or fails with its error.
+fn send(made: Result<Cookie<'static>, Error>) -> Result<(), SessionError> {
+    set_session_cookies([made.map_err(failed)?]);
+    Ok(())
+}
+
 /// The extractor's refusal, turned into the helpers' error: its status on the response, and
 /// its removal cookies beside it.
 fn refused(rejection: crate::axum::Unauthorized) -> SessionError {
@@ -216,9 +227,7 @@ fn cookie_header() -> Result<String, SessionError> {
 /// of an earlier session that the new cookies do not replace.
 pub fn log_in<T: Session>(payload: &T, keys: &Keys) -> Result<(), SessionError> {
     let header = cookie_header()?;
-    let cookies = payload
-        .cookies_replacing(keys, &header)
-        .map_err(|err| fail(SessionError::of(&err)))?;
+    let cookies = payload.cookies_replacing(keys, &header).map_err(failed)?;
     set_session_cookies(cookies);
     Ok(())
 }
@@ -227,8 +236,7 @@ pub fn log_in<T: Session>(payload: &T, keys: &Keys) -> Result<(), SessionError> 
 pub fn renew<T: Session>(session: &Verified<T>, keys: &Keys) -> Result<(), SessionError> {
     let header = cookie_header()?;
     let now = time::OffsetDateTime::now_utc();
-    let cookies = T::refresh_cookies_at(session, keys, &header, now)
-        .map_err(|err| fail(SessionError::of(&err)))?;
+    let cookies = T::refresh_cookies_at(session, keys, &header, now).map_err(failed)?;
     set_session_cookies(cookies);
     Ok(())
 }
@@ -251,13 +259,10 @@ where
     T: Session + HasUserId + Send + Sync + 'static,
     S: SessionStore,
 {
-    let created = match label {
+    send(match label {
         Some(label) => manager.create_labeled(payload, label).await,
         None => manager.create(payload).await,
-    };
-    let cookie = created.map_err(|err| fail(SessionError::of(&err)))?;
-    set_session_cookies([cookie]);
-    Ok(())
+    })
 }
 
 /// Gives the session a new id (on a change of privileges) and sends its new cookie.
@@ -269,12 +274,7 @@ where
     T: Session + Send + Sync + 'static,
     S: SessionStore,
 {
-    let cookie = manager
-        .regenerate(session)
-        .await
-        .map_err(|err| fail(SessionError::of(&err)))?;
-    set_session_cookies([cookie]);
-    Ok(())
+    send(manager.regenerate(session).await)
 }
 
 /// Logs out of a database session: ends it in the store and removes its cookie.
@@ -286,12 +286,7 @@ where
     T: Session + Send + Sync + 'static,
     S: SessionStore,
 {
-    let removal = manager
-        .revoke(session)
-        .await
-        .map_err(|err| fail(SessionError::of(&err)))?;
-    set_session_cookies([removal]);
-    Ok(())
+    send(manager.revoke(session).await)
 }
 
 /// Logs the session's user out everywhere: ends every one of their sessions and removes
@@ -309,7 +304,7 @@ where
         // Without a user id the session is its user's only one.
         None => manager.revoke(session).await.map(|_| 1),
     }
-    .map_err(|err| fail(SessionError::of(&err)))?;
+    .map_err(failed)?;
     set_session_cookies([T::removal_cookie()]);
     Ok(ended)
 }
