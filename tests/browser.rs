@@ -109,14 +109,7 @@ async fn log_in_on(framework: Framework) {
     assert!(page.contains("ada@example.com"), "{page}");
 
     // 2. The browser stored the cookie HttpOnly, SameSite=Lax, Path=/.
-    let cookies = client.get_all_cookies().await.unwrap();
-    let sid = cookies
-        .iter()
-        .find(|cookie| cookie.name() == "sid")
-        .expect("the session cookie is stored");
-    assert_eq!(sid.http_only(), Some(true));
-    assert_eq!(sid.same_site(), Some(cookie::SameSite::Lax));
-    assert_eq!(sid.path(), Some("/"));
+    assert_session_cookie_stored(client).await;
 
     // 3. Page scripts cannot read it.
     let visible = client
@@ -214,6 +207,18 @@ impl Browser {
     }
 }
 
+/// The browser holds the session cookie as the app set it: HttpOnly, SameSite=Lax, Path=/.
+async fn assert_session_cookie_stored(client: &fantoccini::Client) {
+    let cookies = client.get_all_cookies().await.unwrap();
+    let sid = cookies
+        .iter()
+        .find(|cookie| cookie.name() == "sid")
+        .expect("the session cookie is stored");
+    assert_eq!(sid.http_only(), Some(true));
+    assert_eq!(sid.same_site(), Some(cookie::SameSite::Lax));
+    assert_eq!(sid.path(), Some("/"));
+}
+
 /// Clicks the element `locator` finds.
 async fn click(client: &fantoccini::Client, locator: Locator<'_>) {
     client.find(locator).await.unwrap().click().await.unwrap();
@@ -259,13 +264,7 @@ async fn the_leptos_app_in_chromium() {
     submit_credentials(client, "grace@example.com", "correct horse battery").await;
     wait_for_path(client, "/dashboard").await;
     assert!(client.source().await.unwrap().contains("grace@example.com"));
-    let cookies = client.get_all_cookies().await.unwrap();
-    let sid = cookies
-        .iter()
-        .find(|cookie| cookie.name() == "sid")
-        .expect("the session cookie is stored");
-    assert_eq!(sid.http_only(), Some(true));
-    assert_eq!(sid.same_site(), Some(cookie::SameSite::Lax));
+    assert_session_cookie_stored(client).await;
 
     // 2. Reloading keeps the session.
     client.refresh().await.unwrap();
