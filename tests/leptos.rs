@@ -75,6 +75,12 @@ async fn log_in_big(user_id: String) -> Result<(), SessionError> {
     sessionkit::leptos::log_in(&Big { user_id, notes }, &keys())
 }
 
+#[server(prefix = "/api", endpoint = "renew")]
+async fn renew_session() -> Result<(), SessionError> {
+    let session = sessionkit::leptos::session::<Account>().await?;
+    sessionkit::leptos::renew(&session, &keys())
+}
+
 #[server(prefix = "/api", endpoint = "log_out")]
 async fn log_out() -> Result<(), SessionError> {
     sessionkit::leptos::log_out::<Big>()
@@ -253,4 +259,35 @@ async fn database_sessions_log_in_read_and_revoke_and_an_outage_is_503() {
     assert!(set_cookies(&response)[0].contains("Max-Age=0"));
     let response = call("member", "", &sid).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn renewing_reissues_the_cookie_with_a_later_expiry() {
+    let issued =
+        sessionkit::time::OffsetDateTime::now_utc() - sessionkit::time::Duration::minutes(50);
+    let old = Account {
+        user_id: "ada".into(),
+    }
+    .cookie_at(&keys(), issued)
+    .unwrap();
+    let response = call("renew", "", &format!("session={}", old.value())).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let renewed = pair(&cookies[0]);
+    let session = Account::from_cookie_header(renewed, &keys()).unwrap();
+    assert_eq!(session.user_id, "ada");
+    let old_session =
+        Account::from_cookie_header_at(&format!("session={}", old.value()), &keys(), issued)
+            .unwrap();
+    assert!(session.expires_at() > old_session.expires_at());
+
+    // Signed out, there is nothing to renew: 401 and no cookie.
+    let response = call("renew", "", "").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookies(&response).is_empty());
+}
+
+fn pair(set_cookie: &str) -> &str {
+    set_cookie.split(';').next().unwrap()
 }
