@@ -399,6 +399,15 @@ pub use sessionkit_runtime::db::MemoryStore;
 
 pub use sessionkit_runtime::db::AnyStore;
 
+/// The revocation feed: how a store tells every process sharing it that a session ended
+/// or changed, so that a cookie's cached copy (`#[session(cache)]`) is served only while
+/// nothing has been heard against it. A store outside this crate implements
+/// [`SessionStore::publish`] and [`SessionStore::subscribe`] with these types; without
+/// them it has no feed, and copies are never served from it.
+pub mod feed {
+    pub use sessionkit_runtime::db::{Event, Feed, Liveness};
+}
+
 pub use sessionkit_runtime::db::{
     MAX_LABEL_CHARS, MAX_USER_ID_LEN, Record, SessionInfo, SessionKey, SessionStore, StoreError,
     StoreErrorKind, Updated, user_tag,

@@ -20,6 +20,8 @@ use sessionkit::{
     SessionStore, StoreErrorKind, Updated, user_tag,
 };
 
+#[path = "support/counting.rs"]
+mod counting;
 #[cfg(feature = "redis")]
 #[path = "stores/failover.rs"]
 mod failover;
@@ -91,111 +93,11 @@ fn user(name: &str) -> String {
     )
 }
 
-/// Counts the calls that reach the store, to prove which requests never do.
-struct Counting<S> {
-    inner: S,
-    calls: AtomicUsize,
-}
-
-impl<S: SessionStore> Counting<S> {
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl<S: SessionStore> SessionStore for Counting<S> {
-    async fn create(&self, record: &Record) -> Result<(), Error> {
-        self.count();
-        self.inner.create(record).await
-    }
-    async fn load(&self, key: &SessionKey, now: i64) -> Result<Option<Record>, Error> {
-        self.count();
-        self.inner.load(key, now).await
-    }
-    async fn update(
-        &self,
-        key: &SessionKey,
-        expected_version: u64,
-        user_id: Option<&str>,
-        payload: &str,
-        now: i64,
-    ) -> Result<Updated, Error> {
-        self.count();
-        self.inner
-            .update(key, expected_version, user_id, payload, now)
-            .await
-    }
-    async fn extend(
-        &self,
-        key: &SessionKey,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<Option<i64>, Error> {
-        self.count();
-        self.inner.extend(key, expires_at, now).await
-    }
-    async fn replace(
-        &self,
-        old: &SessionKey,
-        new: &SessionKey,
-        expected_version: u64,
-        user_id: Option<&str>,
-        payload: &str,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<Updated, Error> {
-        self.count();
-        self.inner
-            .replace(
-                old,
-                new,
-                expected_version,
-                user_id,
-                payload,
-                expires_at,
-                now,
-            )
-            .await
-    }
-    async fn rotate(
-        &self,
-        old: &SessionKey,
-        new: &SessionKey,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<bool, Error> {
-        self.count();
-        self.inner.rotate(old, new, expires_at, now).await
-    }
-    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
-        self.count();
-        self.inner.delete(key).await
-    }
-    async fn delete_user(&self, namespace: &str, user_id: &str) -> Result<u64, Error> {
-        self.count();
-        self.inner.delete_user(namespace, user_id).await
-    }
-    async fn list_user(
-        &self,
-        namespace: &str,
-        user_id: &str,
-        now: i64,
-    ) -> Result<Vec<SessionInfo>, Error> {
-        self.count();
-        self.inner.list_user(namespace, user_id, now).await
-    }
-    async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
-        self.count();
-        self.inner.purge_expired(namespace, now).await
-    }
-}
+use counting::Counting;
 
 /// Every conformance check, in order, against one store.
 async fn conformance<S: SessionStore + 'static>(store: S, placement: Placement) {
-    let store = Arc::new(Counting {
-        inner: store,
-        calls: AtomicUsize::new(0),
-    });
+    let store = Arc::new(Counting::new(store));
     let manager = SessionManager::<Account, _>::new(Arc::clone(&store), keys());
     create_then_load(&manager).await;
     the_cookie_seals_the_id_and_the_store_keeps_its_hash(&manager).await;

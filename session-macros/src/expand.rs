@@ -191,6 +191,7 @@ fn generate(
         plain(&attrs.audience, "with_audience"),
         plain(&attrs.renew_within, "with_renew_within_seconds"),
         plain(&attrs.max_lifetime, "with_max_lifetime_seconds"),
+        plain(&attrs.cache, "with_cache_seconds"),
         plain(&attrs.jose_compatible, "with_jose_compatible"),
         format,
         plain(&attrs.chunked, "with_chunked"),

@@ -18,6 +18,7 @@ pub fn check(attrs: &Attrs, errors: &mut Errors) {
     host_prefix_rules(attrs, errors);
     secure_prefix_needs_secure(attrs, errors);
     lifetimes_nest(attrs, errors);
+    cache_is_shorter_than_renewal(attrs, errors);
     jose_compatible_is_signed(attrs, errors);
     jose_compatible_is_jose(attrs, errors);
     algorithm_fits_format(attrs, errors);
@@ -207,6 +208,38 @@ fn lifetimes_nest(attrs: &Attrs, errors: &mut Errors) {
         errors.push(syn::Error::new(
             max.span,
             format!("`max_lifetime` must be at least `ttl` ({ttl}s)"),
+        ));
+    }
+}
+
+/// `0 < cache < renew_within`: a cached copy must be re-read from the store before the
+/// session would be renewed, or a renewal would carry a copy older than the write it
+/// follows; and a cache is a copy of a database session, which only the sessionkit format
+/// seals (the shared formats are other apps' stateless tokens).
+fn cache_is_shorter_than_renewal(attrs: &Attrs, errors: &mut Errors) {
+    let Some(cache) = &attrs.cache else { return };
+    let ttl = attrs
+        .ttl
+        .as_ref()
+        .map_or(attrs.format().default_ttl(), |ttl| ttl.value);
+    let renew = attrs
+        .renew_within
+        .as_ref()
+        .map_or(ttl / 2, |renew| renew.value);
+    if cache.value == 0 || cache.value >= renew {
+        errors.push(syn::Error::new(
+            cache.span,
+            format!(
+                "`cache` must be longer than zero and shorter than `renew_within` ({renew}s; \
+                 half the ttl unless set): the cached copy is re-read before a renewal"
+            ),
+        ));
+    }
+    if attrs.format() != Format::Jose {
+        errors.push(syn::Error::new(
+            cache.span,
+            "`cache` is for database sessions, whose cookie is sessionkit's own sealed ticket; \
+             remove `format` or `cache`",
         ));
     }
 }

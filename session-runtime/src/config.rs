@@ -124,6 +124,10 @@ pub struct SessionConfig {
     /// The absolute cap on a session's life, from the original sign-in, in seconds, for
     /// database and stateless sessions alike. `None` means no cap.
     pub max_lifetime_seconds: Option<u64>,
+    /// Database sessions: how long the cookie's sealed copy of the session is served
+    /// without a store read, while the store's revocation feed is live and silent about
+    /// the session. `None` means no cache: every load reads the store.
+    pub cache_seconds: Option<u64>,
     /// Signed types only: the HMAC key is the secret's raw bytes, as jose uses it, instead
     /// of a key derived from the secret and the cookie name. Such tokens are exchanged with
     /// a Next.js app byte for byte, but are not bound to this session type.
@@ -159,6 +163,7 @@ impl SessionConfig {
         audience: None,
         renew_within_seconds: None,
         max_lifetime_seconds: None,
+        cache_seconds: None,
         jose_compatible: false,
         format: Format::Jose,
         chunked: false,
@@ -224,6 +229,12 @@ impl SessionConfig {
     /// Sets the audience.
     pub const fn with_audience(mut self, audience: &'static str) -> Self {
         self.audience = Some(audience);
+        self
+    }
+
+    /// Sets the cookie cache's age limit in seconds (database sessions).
+    pub const fn with_cache_seconds(mut self, seconds: u64) -> Self {
+        self.cache_seconds = Some(seconds);
         self
     }
 
@@ -318,6 +329,14 @@ impl SessionConfig {
         match self.renew_within_seconds {
             Some(renew) => seconds(renew),
             None => seconds(self.ttl_seconds / 2),
+        }
+    }
+
+    /// The cookie cache's age limit (`cache`), if the type has one.
+    pub const fn cache(&self) -> Option<time::Duration> {
+        match self.cache_seconds {
+            Some(cache) => Some(seconds(cache)),
+            None => None,
         }
     }
 

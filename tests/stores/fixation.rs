@@ -279,10 +279,7 @@ impl<S: SessionStore> SessionStore for Defaulted<S> {
 /// store under test: the probes find nothing, and a failure after its first write leaves
 /// the planted id as it was.
 pub async fn the_default_replace_holds<S: SessionStore>(store: S, placement: Placement) {
-    let defaulted = Arc::new(Counting {
-        inner: Defaulted::new(store),
-        calls: AtomicUsize::new(0),
-    });
+    let defaulted = Arc::new(Counting::new(Defaulted::new(store)));
     let manager = SessionManager::<Account, _>::new(Arc::clone(&defaulted), keys());
     a_sign_in_never_shows_through_the_planted_id(&manager, placement).await;
 

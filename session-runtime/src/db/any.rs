@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use super::feed::{Event, Feed};
 use super::{Record, SessionInfo, SessionKey, SessionStore, Updated};
 use crate::error::Error;
 
@@ -73,6 +74,8 @@ trait DynStore: Send + Sync {
         namespace: &'a str,
         now: i64,
     ) -> BoxFuture<'a, Result<u64, Error>>;
+    fn publish<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), Error>>;
+    fn subscribe(&self, feed: Arc<Feed>);
 }
 
 impl<S: SessionStore> DynStore for S {
@@ -165,6 +168,12 @@ impl<S: SessionStore> DynStore for S {
         now: i64,
     ) -> BoxFuture<'a, Result<u64, Error>> {
         Box::pin(SessionStore::purge_expired(self, namespace, now))
+    }
+    fn publish<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(SessionStore::publish(self, event))
+    }
+    fn subscribe(&self, feed: Arc<Feed>) {
+        SessionStore::subscribe(self, feed)
     }
 }
 
@@ -324,5 +333,13 @@ impl SessionStore for AnyStore {
 
     async fn purge_expired(&self, namespace: &str, now: i64) -> Result<u64, Error> {
         self.0.purge_expired(namespace, now).await
+    }
+
+    async fn publish(&self, event: &Event) -> Result<(), Error> {
+        self.0.publish(event).await
+    }
+
+    fn subscribe(&self, feed: Arc<Feed>) {
+        self.0.subscribe(feed)
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cookie::Cookie;
@@ -11,6 +12,7 @@ use time::OffsetDateTime;
 use tracing::Instrument;
 
 use super::backoff::Backoff;
+use super::feed::{Event, Feed, now_ms};
 use super::id::{new_session_id, random_tag, user_tag};
 use super::turns::Turns;
 use super::validate;
@@ -27,6 +29,26 @@ use crate::user_id::HasUserId;
 #[derive(Serialize, Deserialize)]
 struct Ticket {
     sid: String,
+    /// The cookie cache (`#[session(cache)]`): a copy of the session as of `t`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<Cached>,
+}
+
+/// A sealed copy of a stored session, served without a store read while the revocation
+/// feed trusts it. Short names: it rides in every request's cookie.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Cached {
+    /// The payload, as the store keeps it (JSON).
+    p: String,
+    /// The record's version.
+    v: u64,
+    /// The record's `created_at`.
+    a: i64,
+    /// The device label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    l: Option<String>,
+    /// When the copy was made: Unix milliseconds, by the issuer's clock.
+    t: i64,
 }
 
 /// Database sessions of the type `T`, kept in the store `S`.
@@ -43,6 +65,8 @@ pub struct SessionManager<T, S> {
     keys: Keys,
     /// `modify` calls on one session take turns here rather than race in the store.
     turns: Turns,
+    /// The revocation feed, started on first use by types with a `cache`.
+    feed: std::sync::OnceLock<Arc<Feed>>,
     session_type: PhantomData<fn() -> T>,
 }
 
@@ -58,6 +82,13 @@ pub struct DbSession<T> {
     expires_at: i64,
     version: AtomicU64,
     label: Option<String>,
+    /// The stored payload and the version it was loaded at, kept by types with a `cache`
+    /// to seal the next copy. The version is the loaded one, not the current: after an
+    /// [`update`](SessionManager::update) through this value, a copy of the old payload
+    /// must not claim the new version.
+    payload: Option<(String, u64)>,
+    /// Read from the store by a type with a `cache`: the next cookie carries a new copy.
+    reissue: bool,
 }
 
 impl<T> DbSession<T> {
@@ -127,6 +158,7 @@ impl<T> fmt::Debug for DbSession<T> {
 pub(crate) struct OpenedTicket<T> {
     sid: zeroize::Zeroizing<String>,
     pub(crate) expires_at: OffsetDateTime,
+    cache: Option<Cached>,
     session_type: PhantomData<fn() -> T>,
 }
 
@@ -135,6 +167,7 @@ impl<T> Clone for OpenedTicket<T> {
         OpenedTicket {
             sid: self.sid.clone(),
             expires_at: self.expires_at,
+            cache: self.cache.clone(),
             session_type: PhantomData,
         }
     }
@@ -147,7 +180,54 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             store,
             keys,
             turns: Turns::default(),
+            feed: std::sync::OnceLock::new(),
             session_type: PhantomData,
+        }
+    }
+
+    /// The revocation feed of a type with a `cache`, subscribed on first use.
+    fn feed(&self) -> Option<&Arc<Feed>> {
+        let cache = T::CONFIG.cache()?;
+        Some(self.feed.get_or_init(|| {
+            let feed = Arc::new(Feed::new(cache.unsigned_abs()));
+            self.store.subscribe(Arc::clone(&feed));
+            feed
+        }))
+    }
+
+    /// Whether this manager's revocation feed is live now: cached copies are served only
+    /// while it is. `false` for a type without a `cache`.
+    pub fn feed_is_live(&self) -> bool {
+        self.feed().is_some_and(|feed| feed.is_live())
+    }
+
+    /// Tells the other processes (and this one) that a session ended or changed, for types
+    /// with a `cache` (nobody else holds copies).
+    async fn publish(&self, event: Event) -> Result<(), Error> {
+        if T::CONFIG.cache().is_none() {
+            return Ok(());
+        }
+        self.store
+            .publish(&event)
+            .instrument(self.span("publish"))
+            .await
+    }
+
+    /// [`publish`](Self::publish) for an update that has already been written: a failure
+    /// is logged, not returned, since the write stands and the caller must not repeat it.
+    /// Other processes may serve the old copy until its `cache` age runs out.
+    async fn publish_update(&self, key: SessionKey, version: u64) {
+        let event = Event::Session {
+            key,
+            version: Some(version),
+        };
+        if let Err(err) = self.publish(event).await {
+            tracing::warn!(
+                cookie = self.namespace(),
+                cause = err.cause(),
+                "an update was written but not published: other processes may serve the \
+                 previous copy until the cache age runs out"
+            );
         }
     }
 
@@ -183,15 +263,56 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
 
     /// The cookie carrying `sid` until `expires_at`.
     fn cookie(&self, sid: &str, now: i64, expires_at: i64) -> Result<Cookie<'static>, Error> {
-        let ticket = Ticket {
-            sid: sid.to_owned(),
-        };
+        self.cookie_with(sid, now, expires_at, None)
+    }
+
+    /// The ticket cookie, carrying `cache` when the type has one. A copy too large for one
+    /// cookie is left out (the session then reads the store on every load): a cache is a
+    /// speed-up, never a reason to fail a sign-in.
+    fn cookie_with(
+        &self,
+        sid: &str,
+        now: i64,
+        expires_at: i64,
+        cache: Option<Cached>,
+    ) -> Result<Cookie<'static>, Error> {
         let times = Times {
             iat: now,
             exp: expires_at,
             auth_time: None,
         };
-        token::seal_cookie(&T::CONFIG, Purpose::Ticket, &self.keys, &ticket, times)
+        let seal = |c| {
+            let ticket = Ticket {
+                sid: sid.to_owned(),
+                c,
+            };
+            token::seal_cookie(&T::CONFIG, Purpose::Ticket, &self.keys, &ticket, times)
+        };
+        match cache.filter(|_| T::CONFIG.cache().is_some()) {
+            None => seal(None),
+            Some(cache) => match seal(Some(cache)) {
+                Err(Error::TooLarge { .. }) => {
+                    tracing::debug!(
+                        cookie = self.namespace(),
+                        "the session's cached copy does not fit in the cookie; sent without it"
+                    );
+                    seal(None)
+                }
+                sealed => sealed,
+            },
+        }
+    }
+
+    /// A copy of `session` as of now, for a type with a `cache`.
+    fn copy_of(&self, session: &DbSession<T>) -> Option<Cached> {
+        T::CONFIG.cache()?;
+        Some(Cached {
+            p: session.payload.as_ref()?.0.clone(),
+            v: session.payload.as_ref()?.1,
+            a: session.created_at,
+            l: session.label.clone(),
+            t: now_ms(),
+        })
     }
 
     /// The payload as stored: its JSON and its user id, checked before any store sees it.
@@ -268,7 +389,14 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             label: label.map(str::to_owned),
         };
         // Seal before writing, so that a payload too large for a cookie leaves no row.
-        let cookie = self.cookie(&sid, now, expires_at)?;
+        let cache = self.feed().map(|_| Cached {
+            p: record.payload.clone(),
+            v: record.version,
+            a: record.created_at,
+            l: record.label.clone(),
+            t: now_ms(),
+        });
+        let cookie = self.cookie_with(&sid, now, expires_at, cache)?;
         self.store
             .create(&record)
             .instrument(self.span("create"))
@@ -324,9 +452,12 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             cookie_header,
             now,
         )?;
+        let expires_at = ticket.expires_at();
+        let ticket = ticket.into_inner();
         Ok(OpenedTicket {
-            expires_at: ticket.expires_at(),
-            sid: zeroize::Zeroizing::new(ticket.into_inner().sid),
+            expires_at,
+            sid: zeroize::Zeroizing::new(ticket.sid),
+            cache: ticket.c,
             session_type: PhantomData,
         })
     }
@@ -338,18 +469,113 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         now: OffsetDateTime,
     ) -> Result<DbSession<T>, Error> {
         let key = SessionKey::of(&opened.sid);
+        match self.cached(&opened, &key, now) {
+            Some(session) => Ok(session),
+            None => self.load_stored(opened.sid, key, now).await,
+        }
+    }
+
+    /// Loads the session from the store, whatever copy the cookie carries: for changing a
+    /// password, paying or administering, where a copy up to `cache` old is not enough.
+    /// For a type without a `cache` this is [`load`](Self::load).
+    pub async fn load_uncached(&self, cookie_header: &str) -> Result<DbSession<T>, Error> {
+        self.load_uncached_at(cookie_header, OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// [`SessionManager::load_uncached`] as of `now`.
+    pub async fn load_uncached_at(
+        &self,
+        cookie_header: &str,
+        now: OffsetDateTime,
+    ) -> Result<DbSession<T>, Error> {
+        let opened = self.open_ticket(cookie_header, now)?;
+        let key = SessionKey::of(&opened.sid);
+        self.load_stored(opened.sid, key, now).await
+    }
+
+    /// The one decision on a cached copy, for the manager, the guard and the extractors:
+    /// served only if it is within its age, readable, and trusted by a live feed that has
+    /// heard nothing of this session or its user since. Anything else is a miss, never a
+    /// refusal: the store decides.
+    fn cached(
+        &self,
+        opened: &OpenedTicket<T>,
+        key: &SessionKey,
+        now: OffsetDateTime,
+    ) -> Option<DbSession<T>> {
+        let cache = opened.cache.as_ref()?;
+        let age_limit = i64::try_from(T::CONFIG.cache()?.whole_milliseconds()).ok()?;
+        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).ok()?;
+        if now_ms.saturating_sub(cache.t) > age_limit {
+            return None;
+        }
+        let value = serde_json::from_str::<T>(&cache.p).ok()?;
+        let user_id = value.session_user_id();
+        let user = user_id.as_deref().map(|user| (self.namespace(), user));
+        if !self.feed()?.trusts(key, user, cache.v, cache.t) {
+            return None;
+        }
+        Some(DbSession {
+            value,
+            sid: opened.sid.clone(),
+            key: *key,
+            user_id,
+            created_at: cache.a,
+            expires_at: opened.expires_at.unix_timestamp(),
+            version: AtomicU64::new(cache.v),
+            label: cache.l.clone(),
+            payload: Some((cache.p.clone(), cache.v)),
+            reissue: false,
+        })
+    }
+
+    async fn load_stored(
+        &self,
+        sid: zeroize::Zeroizing<String>,
+        key: SessionKey,
+        now: OffsetDateTime,
+    ) -> Result<DbSession<T>, Error> {
         let record = self.live_record(&key, now.unix_timestamp()).await?;
         let value = self.payload(&record)?;
+        let cached = self.feed().is_some();
         Ok(DbSession {
             value,
-            sid: opened.sid,
+            sid,
             key,
             user_id: record.user_id,
             created_at: record.created_at,
             expires_at: record.expires_at,
             version: AtomicU64::new(record.version),
             label: record.label,
+            payload: cached.then_some((record.payload, record.version)),
+            reissue: cached,
         })
+    }
+
+    /// Whether the ticket's cached copy would be served now, without a store read.
+    pub(crate) fn serves_copy(&self, opened: &OpenedTicket<T>, now: OffsetDateTime) -> bool {
+        let key = SessionKey::of(&opened.sid);
+        self.cached(opened, &key, now).is_some()
+    }
+
+    /// `opened` carrying a fresh copy of `session` (just read from the store), so that
+    /// whoever loads it next in this request needs no second store read.
+    pub(crate) fn with_copy(
+        &self,
+        session: &DbSession<T>,
+        mut opened: OpenedTicket<T>,
+    ) -> OpenedTicket<T> {
+        if let Some(copy) = self.copy_of(session) {
+            opened.cache = Some(copy);
+        }
+        opened
+    }
+
+    /// Whether `session` was read from the store by a type with a `cache`, so that the
+    /// response should carry a fresh copy: [`refresh`](Self::refresh) returns that cookie.
+    pub fn needs_reissue(&self, session: &DbSession<T>) -> bool {
+        session.reissue
     }
 
     /// The live row of this session type at `key`.
@@ -405,13 +631,20 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         now: OffsetDateTime,
     ) -> Result<Option<Cookie<'static>>, Error> {
         let now = now.unix_timestamp();
+        // Read from the store by a cached type: the same expiry, with a fresh copy.
+        let reissue = || match session.reissue {
+            true => self
+                .cookie_with(&session.sid, now, session.expires_at, self.copy_of(session))
+                .map(Some),
+            false => Ok(None),
+        };
         if session.expires_at.saturating_sub(now) >= T::CONFIG.renew_within().whole_seconds() {
-            return Ok(None);
+            return reissue();
         }
         let expires_at = self.expiry(session.created_at, now);
         if expires_at <= session.expires_at {
             // At the absolute cap: nothing left to extend.
-            return Ok(None);
+            return reissue();
         }
         let extended = self
             .store
@@ -420,7 +653,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             .await?
             .ok_or(Error::SessionNotFound)?;
         // A concurrent renewal may have gone further; the cookie says what the row says.
-        self.cookie(&session.sid, now, extended).map(Some)
+        self.cookie_with(&session.sid, now, extended, self.copy_of(session))
+            .map(Some)
     }
 
     /// Replaces the session's payload (and the user id it is filed under), keeping its id
@@ -443,6 +677,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         {
             Updated::Done(version) => {
                 session.version.store(version, Ordering::Release);
+                self.publish_update(session.key, version).await;
                 Ok(())
             }
             Updated::Changed => Err(Error::SessionChanged),
@@ -486,6 +721,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             {
                 Updated::Done(version) => {
                     session.version.store(version, Ordering::Release);
+                    self.publish_update(session.key, version).await;
                     return Ok(value);
                 }
                 Updated::Changed if backoff.pause().await => continue,
@@ -502,6 +738,11 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             .delete(&session.key)
             .instrument(self.span("delete"))
             .await?;
+        self.publish(Event::Session {
+            key: session.key,
+            version: None,
+        })
+        .await?;
         Ok(removal_cookie(&T::CONFIG))
     }
 
@@ -511,10 +752,17 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         T: HasUserId,
     {
         validate::user_id(user_id)?;
-        self.store
+        let ended = self
+            .store
             .delete_user(self.namespace(), user_id)
             .instrument(self.span("delete_user"))
-            .await
+            .await?;
+        self.publish(Event::User {
+            namespace: self.namespace().to_owned(),
+            user_id: user_id.to_owned(),
+        })
+        .await?;
+        Ok(ended)
     }
 
     /// The live sessions of a user, oldest first, for a "your devices" page: when each
@@ -547,7 +795,17 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             .await?
         {
             Some(record) if record.belongs_to(self.namespace(), user_id) => {
-                self.store.delete(key).instrument(self.span("delete")).await
+                let ended = self
+                    .store
+                    .delete(key)
+                    .instrument(self.span("delete"))
+                    .await?;
+                self.publish(Event::Session {
+                    key: *key,
+                    version: None,
+                })
+                .await?;
+                Ok(ended)
             }
             _ => Ok(false),
         }
@@ -586,7 +844,14 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             .instrument(self.span("rotate"))
             .await?
         {
-            true => Ok(cookie),
+            true => {
+                self.publish(Event::Session {
+                    key: session.key,
+                    version: None,
+                })
+                .await?;
+                Ok(cookie)
+            }
             false => Err(Error::SessionNotFound),
         }
     }
@@ -630,7 +895,14 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             .instrument(self.span("replace"))
             .await?;
         match replaced {
-            Updated::Done(_) => Ok(cookie),
+            Updated::Done(_) => {
+                self.publish(Event::Session {
+                    key: session.key,
+                    version: None,
+                })
+                .await?;
+                Ok(cookie)
+            }
             Updated::Changed => Err(Error::SessionChanged),
             Updated::Gone => Err(Error::SessionNotFound),
         }

@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use super::feed::{Event, Feed, Liveness, LocalFeeds};
 use super::{Record, SessionInfo, SessionKey, SessionStore, StoreError, StoreErrorKind, Updated};
 use crate::error::Error;
 
@@ -18,6 +19,9 @@ use crate::error::Error;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// The revocation feeds of the managers over this store: in one process, an event is a
+    /// call, delivered before `publish` returns.
+    feeds: LocalFeeds,
 }
 
 type Keyed<V> = HashMap<SessionKey, V, BuildHasherDefault<KeyHasher>>;
@@ -385,6 +389,16 @@ impl SessionStore for MemoryStore {
         Ok(self
             .remove_in_batches(|inner| inner.expired(namespace, now, BATCH))
             .await)
+    }
+
+    async fn publish(&self, event: &Event) -> Result<(), Error> {
+        self.feeds.deliver(event);
+        Ok(())
+    }
+
+    fn subscribe(&self, feed: Arc<Feed>) {
+        feed.connected(Liveness::InProcess);
+        self.feeds.add(&feed);
     }
 }
 

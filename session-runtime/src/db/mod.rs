@@ -9,6 +9,9 @@
 
 mod any;
 mod backoff;
+mod feed;
+#[cfg(any(feature = "redis", feature = "sqlite", feature = "postgres"))]
+mod feed_task;
 mod id;
 pub(crate) mod manager;
 mod memory;
@@ -25,6 +28,7 @@ mod turns;
 mod validate;
 
 pub use self::any::AnyStore;
+pub use self::feed::{Event, Feed, Liveness};
 pub use self::id::{SessionKey, user_tag};
 pub use self::manager::{DbSession, SessionManager};
 pub use self::memory::MemoryStore;

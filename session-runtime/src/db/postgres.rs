@@ -1,9 +1,23 @@
 //! [`PostgresStore`]: database sessions in PostgreSQL, for deployments on several servers.
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::sync::Arc;
+use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+
+use super::feed::{Event, Feed};
+use super::feed_task::{self, BEAT};
 use super::sql::{Statements, sql_store, unavailable};
 use crate::error::Error;
+
+/// The revocation feed's `LISTEN`/`NOTIFY` channel.
+const CHANNEL: &str = "sessionkit_feed";
+
+/// How often the feed's subscription sends a heartbeat through the server; it is believed
+/// for three intervals after the last one arrived.
+const HEARTBEAT: Duration = Duration::from_millis(250);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sessionkit_sessions_v2 (
@@ -55,6 +69,50 @@ impl PostgresStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// `NOTIFY`, after the write has committed, so that a listener that hears it and
+    /// reads the row sees the write.
+    async fn publish_event(&self, event: &Event) -> Result<(), Error> {
+        notify(&self.pool, &event.encode()).await
+    }
+
+    /// `LISTEN` on a connection of its own, with the heartbeat as a `NOTIFY` through the
+    /// server, so that a listener that has stopped hearing is not believed.
+    fn subscribe_feed(&self, feed: Arc<Feed>) {
+        let publisher = self.pool.clone();
+        let beat = move || -> BoxFuture<'static, ()> {
+            let pool = publisher.clone();
+            Box::pin(async move {
+                let _ = notify(&pool, BEAT).await;
+            })
+        };
+        let pool = self.pool.clone();
+        let connect = move || {
+            let pool = pool.clone();
+            async move {
+                let mut listener = PgListener::connect_with(&pool).await.ok()?;
+                listener.listen(CHANNEL).await.ok()?;
+                // `try_recv` answers `None` once the connection is lost: the end of the
+                // stream, so the feed is not live until it listens again.
+                let messages = futures_util::stream::unfold(listener, |mut listener| async {
+                    let notification = listener.try_recv().await.ok()??;
+                    Some((notification.payload().to_owned(), listener))
+                });
+                Some(messages.boxed())
+            }
+        };
+        feed_task::spawn(&feed, HEARTBEAT, connect, beat);
+    }
+}
+
+async fn notify(pool: &PgPool, payload: &str) -> Result<(), Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(pool)
+        .await
+        .map(drop)
+        .map_err(unavailable)
 }
 
 /// The statements, with PostgreSQL's placeholders.

@@ -19,7 +19,14 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::feed::{Event, Feed};
+use super::feed_task::{self, BEAT};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use serde::{Deserialize, Serialize};
@@ -203,7 +210,20 @@ const REVOKE_BATCH: usize = 500;
 pub struct RedisStore {
     connection: Connection,
     prefix: String,
+    feed: FeedTarget,
 }
+
+/// Where the revocation feed subscribes: one channel per key prefix, through any node.
+#[derive(Clone)]
+struct FeedTarget {
+    /// The nodes to subscribe through, tried in turn (never empty).
+    clients: Vec<redis::Client>,
+    channel: String,
+}
+
+/// How often a subscription sends its heartbeat through the server. The feed is believed
+/// for three intervals after the last one arrived: the bound on a stalled subscriber.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// One server, or a cluster: the same scripts and commands go to either, and only the key
 /// layout differs (hash-tagged on a cluster).
@@ -297,6 +317,10 @@ impl RedisStore {
             .map_err(unavailable)?;
         Ok(RedisStore {
             connection: Connection::Single(connection),
+            feed: FeedTarget {
+                clients: vec![client],
+                channel: format!("{prefix}feed"),
+            },
             prefix: prefix.to_owned(),
         })
     }
@@ -339,7 +363,7 @@ impl RedisStore {
             .into_iter()
             .map(|node| node.as_ref().to_owned())
             .collect();
-        let client = ClusterClientBuilder::new(nodes)
+        let client = ClusterClientBuilder::new(nodes.clone())
             .connection_timeout(Duration::from_secs(2))
             .response_timeout(Duration::from_secs(2))
             .retries(3)
@@ -348,8 +372,17 @@ impl RedisStore {
             .build()
             .map_err(unavailable)?;
         let connection = client.get_async_connection().await.map_err(unavailable)?;
+        let clients = nodes
+            .iter()
+            .map(|node| redis::Client::open(node.as_str()))
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)?;
         Ok(RedisStore {
             connection: Connection::Cluster(connection),
+            feed: FeedTarget {
+                clients,
+                channel: format!("{prefix}feed"),
+            },
             prefix: prefix.to_owned(),
         })
     }
@@ -799,5 +832,47 @@ impl SessionStore for RedisStore {
             }
             cursor = next;
         }
+    }
+
+    async fn publish(&self, event: &Event) -> Result<(), Error> {
+        self.run::<i64>(
+            redis::cmd("PUBLISH")
+                .arg(&self.feed.channel)
+                .arg(event.encode()),
+        )
+        .await
+        .map(drop)
+    }
+
+    fn subscribe(&self, feed: Arc<Feed>) {
+        let publisher = self.clone();
+        let beat = move || -> BoxFuture<'static, ()> {
+            let store = publisher.clone();
+            Box::pin(async move {
+                // A lost heartbeat is what the feed's liveness is for: nothing to report.
+                let command = redis::cmd("PUBLISH")
+                    .arg(&store.feed.channel)
+                    .arg(BEAT)
+                    .to_owned();
+                let _ = store.run::<i64>(&command).await;
+            })
+        };
+        let target = self.feed.clone();
+        let mut attempt = 0usize;
+        let connect = move || {
+            // Through each node in turn: on a cluster, any node hears every `PUBLISH`.
+            let client = target.clients[attempt % target.clients.len()].clone();
+            attempt += 1;
+            let channel = target.channel.clone();
+            async move {
+                let mut pubsub = client.get_async_pubsub().await.ok()?;
+                pubsub.subscribe(&channel).await.ok()?;
+                let messages = pubsub
+                    .into_on_message()
+                    .filter_map(|message| std::future::ready(message.get_payload::<String>().ok()));
+                Some(messages.boxed())
+            }
+        };
+        feed_task::spawn(&feed, HEARTBEAT, connect, beat);
     }
 }

@@ -302,6 +302,14 @@ macro_rules! sql_store {
                     }
                 }
             }
+
+            async fn publish(&self, event: &$crate::db::Event) -> Result<(), $crate::Error> {
+                self.publish_event(event).await
+            }
+
+            fn subscribe(&self, feed: std::sync::Arc<$crate::db::Feed>) {
+                self.subscribe_feed(feed)
+            }
         }
     };
 }

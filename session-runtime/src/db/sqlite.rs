@@ -1,9 +1,17 @@
 //! [`SqliteStore`]: database sessions in SQLite, the embedded default.
 
+use std::collections::VecDeque;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+use super::feed::{Event, Feed, LocalFeeds};
+use super::feed_task::{self, BEAT};
 use super::sql::{Statements, sql_store, unavailable};
 use crate::error::Error;
 
@@ -20,13 +28,29 @@ CREATE TABLE IF NOT EXISTS sessionkit_sessions_v2 (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS sessionkit_sessions_v2_user ON sessionkit_sessions_v2 (namespace, user_id);
 CREATE INDEX IF NOT EXISTS sessionkit_sessions_v2_expiry ON sessionkit_sessions_v2 (namespace, expires_at);
+CREATE TABLE IF NOT EXISTS sessionkit_events_v1 (
+    seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+    event TEXT NOT NULL,
+    at    INTEGER NOT NULL
+) STRICT;
 ";
+
+/// How often the revocation feed reads the events other processes wrote; the feed is
+/// believed for three intervals after the last read that succeeded.
+const POLL: Duration = Duration::from_millis(100);
+
+/// How long an event row is kept for other processes' polls: far longer than any poll
+/// interval, so that a process that polls at all never misses one.
+const EVENT_ROWS_KEPT_SECONDS: i64 = 600;
 
 /// Sessions in a SQLite database (through sqlx), in the table `sessionkit_sessions_v2`,
 /// created on first use. Expiry is stored and compared as integer Unix seconds.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// This process's feeds: they hear its own events at once, and other processes'
+    /// from the events table.
+    feeds: Arc<LocalFeeds>,
 }
 
 impl SqliteStore {
@@ -66,12 +90,81 @@ impl SqliteStore {
             .execute(&pool)
             .await
             .map_err(unavailable)?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            feeds: Arc::default(),
+        })
     }
 
     /// The pool, for sharing with the rest of the application.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Writes the event for other processes on the same file, and delivers it to this
+    /// process's feeds before returning.
+    async fn publish_event(&self, event: &Event) -> Result<(), Error> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        sqlx::query("INSERT INTO sessionkit_events_v1 (event, at) VALUES (?, ?)")
+            .bind(event.encode())
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        self.feeds.deliver(event);
+        // The table only needs recent rows; trimming on write keeps it small without a task.
+        sqlx::query("DELETE FROM sessionkit_events_v1 WHERE at < ?")
+            .bind(now - EVENT_ROWS_KEPT_SECONDS)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Polls the events table from its current end: each read that succeeds is the
+    /// heartbeat, so a feed whose reads fail or stall is not believed.
+    fn subscribe_feed(&self, feed: Arc<Feed>) {
+        self.feeds.add(&feed);
+        let pool = self.pool.clone();
+        let connect = move || {
+            let pool = pool.clone();
+            async move {
+                let last: i64 =
+                    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM sessionkit_events_v1")
+                        .fetch_one(&pool)
+                        .await
+                        .ok()?;
+                let state = (pool, last, VecDeque::<String>::new());
+                let messages = futures_util::stream::unfold(
+                    state,
+                    |(pool, mut last, mut pending)| async move {
+                        loop {
+                            if let Some(text) = pending.pop_front() {
+                                return Some((text, (pool, last, pending)));
+                            }
+                            tokio::time::sleep(POLL).await;
+                            let rows: Vec<(i64, String)> = sqlx::query_as(
+                                "SELECT seq, event FROM sessionkit_events_v1 WHERE seq > ? \
+                                 ORDER BY seq LIMIT 1000",
+                            )
+                            .bind(last)
+                            .fetch_all(&pool)
+                            .await
+                            .ok()?;
+                            for (seq, text) in rows {
+                                last = seq;
+                                pending.push_back(text);
+                            }
+                            pending.push_back(BEAT.to_owned());
+                        }
+                    },
+                );
+                Some(messages.boxed())
+            }
+        };
+        // The polls are the heartbeats: nothing to send.
+        let beat = || -> BoxFuture<'static, ()> { Box::pin(std::future::ready(())) };
+        feed_task::spawn(&feed, POLL, connect, beat);
     }
 }
 

@@ -2,10 +2,12 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::SessionKey;
+use super::feed::{Event, Feed};
 use crate::error::Error;
 use crate::token::timestamp;
 
@@ -230,6 +232,26 @@ pub trait SessionStore: Send + Sync {
         namespace: &str,
         now: i64,
     ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Tells every process sharing this store about `event` (the revocation feed). The
+    /// manager calls it after each write that ends or changes a session.
+    ///
+    /// The default publishes nothing, for a store without a feed; such a store's
+    /// [`subscribe`](SessionStore::subscribe) never makes a feed live either, so no cached
+    /// copy is ever served from it.
+    fn publish(&self, event: &Event) -> impl Future<Output = Result<(), Error>> + Send {
+        let _ = event;
+        std::future::ready(Ok(()))
+    }
+
+    /// Starts delivering this store's events into `feed`: [`Feed::connected`] once the
+    /// subscription stands, [`Feed::heard`] per event, [`Feed::beat`] per heartbeat and
+    /// [`Feed::lost`] when it breaks. A server store runs this on a task of the current
+    /// tokio runtime, which reconnects by itself. The default does nothing: the feed
+    /// stays not live.
+    fn subscribe(&self, feed: Arc<Feed>) {
+        let _ = feed;
+    }
 }
 
 /// [`SessionStore::replace`]'s default: the new record is created first and the old one
@@ -276,7 +298,7 @@ pub(crate) async fn create_then_end<S: SessionStore + ?Sized>(
 }
 
 /// A shared store: several managers (a user and an admin session type, say) can use one.
-impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
+impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
     fn create(&self, record: &Record) -> impl Future<Output = Result<(), Error>> + Send {
         (**self).create(record)
     }
@@ -367,5 +389,13 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
         now: i64,
     ) -> impl Future<Output = Result<u64, Error>> + Send {
         (**self).purge_expired(namespace, now)
+    }
+
+    fn publish(&self, event: &Event) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).publish(event)
+    }
+
+    fn subscribe(&self, feed: Arc<Feed>) {
+        (**self).subscribe(feed)
     }
 }

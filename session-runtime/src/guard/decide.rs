@@ -178,8 +178,13 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
         // The row is read only where the optimistic answer is not enough: to renew (at
         // most once a window), and on public-only pages, where believing a revoked
         // session would send the user away from the login page until the cookie
-        // expired.
-        if !renew && access != Access::PublicOnly {
+        // expired. A type with a `cache` reads it wherever its copy is not trusted, so
+        // that the response carries a fresh one; a trusted copy is as good as the row.
+        let optimistic = match T::CONFIG.cache() {
+            Some(_) => self.manager.serves_copy(&ticket, now),
+            None => access != Access::PublicOnly,
+        };
+        if !renew && optimistic {
             return Checking::Now(Checked {
                 signed_in: true,
                 hand_off: Some(HandOff::new(ticket)),
@@ -190,10 +195,11 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
         let hand_off = Some(HandOff::new(ticket.clone()));
         let manager = Arc::clone(&self.manager);
         Checking::Later(Box::pin(async move {
-            match manager.load_opened(ticket, now).await {
+            match manager.load_opened(ticket.clone(), now).await {
                 Ok(session) => Checked {
                     signed_in: true,
-                    renewed: match renew {
+                    // A renewal, or a cached type's fresh copy.
+                    renewed: match renew || manager.needs_reissue(&session) {
                         true => manager
                             .refresh(&session)
                             .await
@@ -204,7 +210,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
                         false => Vec::new(),
                     },
                     clear: Vec::new(),
-                    hand_off,
+                    hand_off: Some(HandOff::new(manager.with_copy(&session, ticket))),
                 },
                 Err(Error::SessionNotFound) => Checked {
                     clear: match T::CONFIG.is_shared() {

@@ -1,0 +1,348 @@
+//! The cookie cache of database sessions (`#[session(cache)]`) on every store's revocation
+//! feed: a copy is served without a store read only while the feed is live and has heard
+//! nothing against the session, and a revoked or changed session is never served after the
+//! feed reported it.
+//!
+//! "Two processes" are two managers over two connections to one store (two pools on one
+//! SQLite file; two clients of one Redis or PostgreSQL server), each with its own feed.
+//! Memory and SQLite always run. PostgreSQL and Redis need servers and are `#[ignore]`d,
+//! as in the store suite: `source .ci/services.sh`, then `-- --ignored`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sessionkit::{Error, MemoryStore, Session, SessionManager, SessionStore};
+
+mod common;
+#[path = "support/counting.rs"]
+mod counting;
+
+use counting::Counting;
+
+/// A database session with a 30-second cookie cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(cookie = "cached", ttl = "1h", renew_within = "30m", cache = "30s")]
+struct Member {
+    #[session(user_id)]
+    user_id: String,
+    role: String,
+}
+
+/// The same session without a cache: every load reads the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Session)]
+#[session(cookie = "uncached", ttl = "1h", renew_within = "30m")]
+struct Plain {
+    #[session(user_id)]
+    user_id: String,
+    role: String,
+}
+
+type Manager<S> = SessionManager<Member, Arc<Counting<S>>>;
+
+fn member(user_id: &str, role: &str) -> Member {
+    Member {
+        user_id: user_id.into(),
+        role: role.into(),
+    }
+}
+
+fn header(cookie: &sessionkit::Cookie<'_>) -> String {
+    format!("{}={}", cookie.name(), cookie.value())
+}
+
+fn manager<S: SessionStore + 'static>(store: S) -> Manager<S> {
+    SessionManager::new(Arc::new(Counting::new(store)), common::keys())
+}
+
+/// How long a store's feed may take to deliver an event to the other process: immediate in
+/// one process, a poll interval (and the time to run it) for SQLite across pools, a round
+/// trip through the server for Redis and PostgreSQL.
+#[derive(Clone, Copy, Debug)]
+enum Delivery {
+    Immediate,
+    Within(Duration),
+}
+
+/// Waits until the feed of `manager` is live (its subscription task has connected), then
+/// one clock-skew allowance more, so that copies issued from now on are trusted.
+async fn live<S: SessionStore + 'static>(manager: &Manager<S>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !manager.feed_is_live() {
+        assert!(Instant::now() < deadline, "the feed never went live");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Loads `cookie` on `manager` until it is refused, and returns how long that took;
+/// fails if it is still served after the delivery bound. Once refused, it stays refused.
+async fn refused<S: SessionStore + 'static>(
+    manager: &Manager<S>,
+    cookie: &str,
+    delivery: Delivery,
+) -> Duration {
+    let start = Instant::now();
+    let bound = match delivery {
+        Delivery::Immediate => Duration::ZERO,
+        Delivery::Within(bound) => bound,
+    };
+    loop {
+        match manager.load(cookie).await {
+            Err(Error::SessionNotFound) => break,
+            Ok(session) => assert!(
+                start.elapsed() <= bound,
+                "still served {:?} after the revocation (bound {bound:?}): {:?}",
+                start.elapsed(),
+                session.role
+            ),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let took = start.elapsed();
+    for _ in 0..5 {
+        assert!(matches!(
+            manager.load(cookie).await,
+            Err(Error::SessionNotFound)
+        ));
+    }
+    took
+}
+
+/// Every cache check against one store, `connect` making another "process" on it.
+async fn suite<S, C, F>(connect: C, delivery: Delivery)
+where
+    S: SessionStore + 'static,
+    C: Fn() -> F,
+    F: Future<Output = S>,
+{
+    let one = manager(connect().await);
+    let two = manager(connect().await);
+    // A first use starts each feed.
+    assert!(one.load("cached=nothing").await.is_err());
+    assert!(two.load("cached=nothing").await.is_err());
+    live(&one).await;
+    live(&two).await;
+    // Copies from before a feed went live are not trusted: wait out the skew allowance.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+
+    a_copy_is_served_without_a_store_read(&one, &two).await;
+    a_revoked_session_is_refused_by_the_other_process(&one, &two, delivery).await;
+    an_update_is_never_served_stale(&one, &two, delivery).await;
+    logging_a_user_out_everywhere_ends_their_copies(&one, &two, delivery).await;
+    a_regenerated_session_leaves_no_old_copy(&one, &two, delivery).await;
+    an_old_copy_is_a_miss_not_a_sign_out(&one).await;
+    sensitive_work_reads_the_store(&one).await;
+}
+
+async fn a_copy_is_served_without_a_store_read<S: SessionStore + 'static>(
+    one: &Manager<S>,
+    two: &Manager<S>,
+) {
+    let cookie = one.create(&member("ada", "member")).await.unwrap();
+    let cookie = header(&cookie);
+    for manager in [one, two] {
+        let before = manager.store().calls();
+        let session = manager.load(&cookie).await.unwrap();
+        assert_eq!(*session, member("ada", "member"));
+        assert_eq!(session.user_id(), Some("ada"));
+        assert_eq!(session.version(), 1);
+        assert!(!manager.needs_reissue(&session));
+        assert_eq!(
+            manager.store().calls(),
+            before,
+            "a cached load read the store"
+        );
+        // Nothing to renew and nothing to re-issue: no cookie.
+        assert!(manager.refresh(&session).await.unwrap().is_none());
+    }
+}
+
+async fn a_revoked_session_is_refused_by_the_other_process<S: SessionStore + 'static>(
+    one: &Manager<S>,
+    two: &Manager<S>,
+    delivery: Delivery,
+) {
+    let cookie = header(&one.create(&member("bob", "member")).await.unwrap());
+    // Both hold the session, served from the copy.
+    let held = two.load(&cookie).await.unwrap();
+    let session = one.load(&cookie).await.unwrap();
+    one.revoke(&session).await.unwrap();
+    refused(two, &cookie, delivery).await;
+    refused(one, &cookie, Delivery::Immediate).await;
+    // The session `two` held cannot be written back either.
+    assert!(matches!(
+        two.update(&held, &member("bob", "admin")).await,
+        Err(Error::SessionNotFound)
+    ));
+}
+
+async fn an_update_is_never_served_stale<S: SessionStore + 'static>(
+    one: &Manager<S>,
+    two: &Manager<S>,
+    delivery: Delivery,
+) {
+    let cookie = header(&one.create(&member("cy", "admin")).await.unwrap());
+    assert_eq!(two.load(&cookie).await.unwrap().role, "admin");
+    // The admin is demoted on `one`; the browser still sends the copy that says admin.
+    let session = one.load(&cookie).await.unwrap();
+    one.update(&session, &member("cy", "member")).await.unwrap();
+    let start = Instant::now();
+    let bound = match delivery {
+        Delivery::Immediate => Duration::ZERO,
+        Delivery::Within(bound) => bound,
+    };
+    loop {
+        let seen = two.load(&cookie).await.unwrap();
+        if seen.role == "member" {
+            assert_eq!(seen.version(), 2);
+            // Read from the store: the response re-issues a copy of the new payload.
+            assert!(two.needs_reissue(&seen));
+            let fresh = header(&two.refresh(&seen).await.unwrap().unwrap());
+            let before = two.store().calls();
+            assert_eq!(two.load(&fresh).await.unwrap().role, "member");
+            assert_eq!(two.store().calls(), before);
+            break;
+        }
+        assert!(
+            start.elapsed() <= bound,
+            "the old payload was still served {:?} after the update",
+            start.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // Never the old payload again, from the old cookie.
+    for _ in 0..5 {
+        assert_eq!(two.load(&cookie).await.unwrap().role, "member");
+        assert_eq!(one.load(&cookie).await.unwrap().role, "member");
+    }
+}
+
+async fn logging_a_user_out_everywhere_ends_their_copies<S: SessionStore + 'static>(
+    one: &Manager<S>,
+    two: &Manager<S>,
+    delivery: Delivery,
+) {
+    let laptop = header(&one.create(&member("dee", "member")).await.unwrap());
+    let phone = header(&two.create(&member("dee", "member")).await.unwrap());
+    let other = header(&two.create(&member("eve", "member")).await.unwrap());
+    two.load(&laptop).await.unwrap();
+    two.load(&phone).await.unwrap();
+    assert_eq!(one.revoke_user("dee").await.unwrap(), 2);
+    refused(two, &laptop, delivery).await;
+    refused(two, &phone, delivery).await;
+    refused(one, &phone, Delivery::Immediate).await;
+    // Another user's copy is untouched, and still needs no store read.
+    let before = two.store().calls();
+    two.load(&other).await.unwrap();
+    assert_eq!(two.store().calls(), before);
+}
+
+async fn a_regenerated_session_leaves_no_old_copy<S: SessionStore + 'static>(
+    one: &Manager<S>,
+    two: &Manager<S>,
+    delivery: Delivery,
+) {
+    let old = header(&one.create(&member("fay", "member")).await.unwrap());
+    two.load(&old).await.unwrap();
+    let session = one.load(&old).await.unwrap();
+    let new = header(&one.regenerate(&session).await.unwrap());
+    refused(two, &old, delivery).await;
+    assert_eq!(two.load(&new).await.unwrap().user_id, "fay");
+}
+
+async fn an_old_copy_is_a_miss_not_a_sign_out<S: SessionStore + 'static>(one: &Manager<S>) {
+    let cookie = header(&one.create(&member("gus", "member")).await.unwrap());
+    let later =
+        sessionkit::time::OffsetDateTime::now_utc() + sessionkit::time::Duration::seconds(31);
+    let before = one.store().calls();
+    let session = one.load_at(&cookie, later).await.unwrap();
+    assert_eq!(session.user_id, "gus");
+    assert_eq!(
+        one.store().calls(),
+        before + 1,
+        "an expired copy must read the store"
+    );
+    assert!(one.needs_reissue(&session));
+}
+
+async fn sensitive_work_reads_the_store<S: SessionStore + 'static>(one: &Manager<S>) {
+    let cookie = header(&one.create(&member("hal", "member")).await.unwrap());
+    let before = one.store().calls();
+    let session = one.load_uncached(&cookie).await.unwrap();
+    assert_eq!(session.user_id, "hal");
+    assert_eq!(one.store().calls(), before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store() {
+    let store = MemoryStore::new();
+    let shared = Arc::new(store);
+    suite(
+        || std::future::ready(Arc::clone(&shared)),
+        Delivery::Immediate,
+    )
+    .await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_in_one_process() {
+    let store = sessionkit::SqliteStore::memory().await.unwrap();
+    suite(|| std::future::ready(store.clone()), Delivery::Immediate).await;
+}
+
+/// Two pools on one file are two processes as far as the feed knows: the events table is
+/// all they share.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_across_processes() {
+    let dir = std::env::temp_dir().join(format!("sessionkit-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sessions.db");
+    let _ = std::fs::remove_file(&file);
+    suite(
+        || async { sessionkit::SqliteStore::open(&file).await.unwrap() },
+        Delivery::Within(Duration::from_millis(1_000)),
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A type without a cache never skips the store, feed or no feed.
+#[tokio::test]
+async fn without_a_cache_every_load_reads_the_store() {
+    let manager = SessionManager::<Plain, _>::new(
+        Arc::new(Counting::new(MemoryStore::new())),
+        common::keys(),
+    );
+    let cookie = manager
+        .create(&Plain {
+            user_id: "ida".into(),
+            role: "member".into(),
+        })
+        .await
+        .unwrap();
+    let cookie = header(&cookie);
+    for round in 1..=3 {
+        let before = manager.store().calls();
+        manager.load(&cookie).await.unwrap();
+        assert_eq!(manager.store().calls(), before + 1, "round {round}");
+    }
+    assert!(!manager.feed_is_live());
+}
+
+/// A store without a feed (the trait's default) never goes live: copies are never served.
+#[tokio::test]
+async fn a_store_without_a_feed_serves_no_copy() {
+    let manager: Manager<MemoryStore> = SessionManager::new(
+        Arc::new(Counting::without_feed(MemoryStore::new())),
+        common::keys(),
+    );
+    let cookie = header(&manager.create(&member("jo", "member")).await.unwrap());
+    let before = manager.store().calls();
+    manager.load(&cookie).await.unwrap();
+    assert_eq!(manager.store().calls(), before + 1);
+    assert!(!manager.feed_is_live());
+}
