@@ -346,3 +346,188 @@ async fn a_store_without_a_feed_serves_no_copy() {
     assert_eq!(manager.store().calls(), before + 1);
     assert!(!manager.feed_is_live());
 }
+
+fn required_env(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!("{name} is not set: `source .ci/services.sh` starts the servers"),
+    }
+}
+
+fn run(command: &str) {
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command}");
+}
+
+/// How long a server feed may be believed after it broke: three heartbeats (250 ms), plus
+/// the time to notice and to reconnect.
+const SERVER_BOUND: Duration = Duration::from_millis(1_500);
+
+/// The feed's connection is killed (`kill`) and a session is revoked before it is back:
+/// the revocation was published to nobody, yet the copy is not served after the bound,
+/// and a copy issued before the gap is not trusted once the feed is back.
+async fn a_killed_feed_serves_nothing_revoked<S, K, KF>(one: &Manager<S>, two: &Manager<S>, kill: K)
+where
+    S: SessionStore + 'static,
+    K: Fn() -> KF,
+    KF: Future<Output = ()>,
+{
+    let revoked = header(&one.create(&member("kat", "member")).await.unwrap());
+    let kept = header(&one.create(&member("lou", "member")).await.unwrap());
+    let before = two.store().calls();
+    two.load(&revoked).await.unwrap();
+    two.load(&kept).await.unwrap();
+    assert_eq!(two.store().calls(), before, "served from the copies");
+
+    kill().await;
+    let session = one.load_uncached(&revoked).await.unwrap();
+    one.revoke(&session).await.unwrap();
+    let took = refused(two, &revoked, Delivery::Within(SERVER_BOUND)).await;
+    println!("refused {took:?} after the feed was killed");
+
+    // Back again: the copy from before the gap is read from the store once. (Copies are
+    // trusted from one clock-skew allowance after the feed came back.)
+    live(two).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let before = two.store().calls();
+    let session = two.load(&kept).await.unwrap();
+    assert_eq!(
+        two.store().calls(),
+        before + 1,
+        "a copy from before the gap was trusted"
+    );
+    let fresh = header(&two.refresh(&session).await.unwrap().unwrap());
+    let before = two.store().calls();
+    two.load(&fresh).await.unwrap();
+    assert_eq!(
+        two.store().calls(),
+        before,
+        "a fresh copy after the gap is served"
+    );
+}
+
+/// The server restarts: while it is down nothing is served from a copy, a session revoked
+/// before the stop stays refused, and the feed comes back by itself.
+async fn a_restart_serves_nothing_revoked<S: SessionStore + 'static>(
+    one: &Manager<S>,
+    two: &Manager<S>,
+    stop: &str,
+    start: &str,
+) {
+    let revoked = header(&one.create(&member("max", "member")).await.unwrap());
+    let kept = header(&one.create(&member("ned", "member")).await.unwrap());
+    two.load(&revoked).await.unwrap();
+    let session = one.load(&revoked).await.unwrap();
+    one.revoke(&session).await.unwrap();
+    refused(two, &revoked, Delivery::Within(SERVER_BOUND)).await;
+
+    run(stop);
+    let deadline = Instant::now() + SERVER_BOUND;
+    while two.feed_is_live() {
+        assert!(
+            Instant::now() < deadline,
+            "the feed was believed with the server down"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Down: no copy is served, so the load asks the store, which is down.
+    assert!(matches!(two.load(&kept).await, Err(Error::Store(_))));
+    run(start);
+    live(two).await;
+    refused(two, &revoked, Delivery::Immediate).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while two.load(&kept).await.is_err() {
+        assert!(Instant::now() < deadline, "the store did not come back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis: `source .ci/services.sh`, then run with `-- --ignored`"]
+async fn redis_store() {
+    let url = required_env("SESSIONKIT_REDIS_URL");
+    let prefix = format!("sessionkit-cache-{}:", std::process::id());
+    let connect = || async {
+        sessionkit::RedisStore::connect_with_prefix(&url, &prefix)
+            .await
+            .unwrap()
+    };
+    suite(connect, Delivery::Within(SERVER_BOUND)).await;
+
+    let one = manager(connect().await);
+    let two = manager(connect().await);
+    assert!(one.load("cached=nothing").await.is_err());
+    assert!(two.load("cached=nothing").await.is_err());
+    live(&one).await;
+    live(&two).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let command = |args: &'static [&'static str]| {
+        let client = client.clone();
+        async move {
+            let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+            let _: redis::Value = redis::cmd(args[0])
+                .arg(&args[1..])
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+        }
+    };
+    a_killed_feed_serves_nothing_revoked(&one, &two, || {
+        command(&["CLIENT", "KILL", "TYPE", "pubsub"])
+    })
+    .await;
+
+    // A stalled feed: the server holds every client for 1.5 s, heartbeats included.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert!(two.feed_is_live());
+    command(&["CLIENT", "PAUSE", "1500", "ALL"]).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(!two.feed_is_live(), "a stalled feed was still believed");
+    live(&two).await;
+
+    let stop = required_env("SESSIONKIT_REDIS_STOP");
+    let start = required_env("SESSIONKIT_REDIS_START");
+    a_restart_serves_nothing_revoked(&one, &two, &stop, &start).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: `source .ci/services.sh`, then run with `-- --ignored`"]
+async fn postgres_store() {
+    let url = required_env("SESSIONKIT_POSTGRES_URL");
+    let connect = || async { sessionkit::PostgresStore::connect(&url).await.unwrap() };
+    suite(connect, Delivery::Within(SERVER_BOUND)).await;
+
+    let one = manager(connect().await);
+    let two = manager(connect().await);
+    assert!(one.load("cached=nothing").await.is_err());
+    assert!(two.load("cached=nothing").await.is_err());
+    live(&one).await;
+    live(&two).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let pool = one.store().inner.pool().clone();
+    a_killed_feed_serves_nothing_revoked(&one, &two, || {
+        let pool = pool.clone();
+        async move {
+            let killed: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            assert!(!killed.is_empty(), "no listening backend to kill");
+        }
+    })
+    .await;
+
+    let stop = required_env("SESSIONKIT_POSTGRES_STOP");
+    let start = required_env("SESSIONKIT_POSTGRES_START");
+    a_restart_serves_nothing_revoked(&one, &two, &stop, &start).await;
+}
