@@ -7,6 +7,9 @@
 //! - sessionkit stateless sessions, HS256 and A256GCM, `Verified<T>` behind `SessionGuard`;
 //! - sessionkit database sessions on `MemoryStore` and on SQLite, `DbSession<T>` behind
 //!   `SessionGuard::database`;
+//! - the same with a cookie cache (`#[session(cache = "10m")]`) on `MemoryStore`, SQLite,
+//!   and Redis and PostgreSQL where `SESSIONKIT_REDIS_URL` and `SESSIONKIT_POSTGRES_URL` are
+//!   set (`source .ci/services.sh`);
 //! - tower-sessions with its `MemoryStore` (0.15) and its sqlx `SqliteStore` (0.14, the
 //!   line the sqlx store is published for), reading a typed value through its `Session`
 //!   extractor;
@@ -34,7 +37,7 @@ use load::{Contender, login_cookie};
 use sessionkit::{
     DbSession, Keys, MemoryStore, Rejection, Session, SessionGuard, SqliteStore, Verified,
 };
-use sessions::{Account, HasUserId, SECRET, Sealed, Signed, USER, signed_in};
+use sessions::{Account, CachedAccount, HasUserId, SECRET, Sealed, Signed, USER, signed_in_as};
 
 async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -70,11 +73,24 @@ async fn database<S: sessionkit::SessionStore + 'static>(
     name: &'static str,
     store: S,
 ) -> Contender {
-    let (manager, cookie) = signed_in(store).await;
+    database_of(name, store, |user_id| Account { user_id }).await
+}
+
+/// A database type with a cookie cache on `store`.
+async fn cached<S: sessionkit::SessionStore + 'static>(name: &'static str, store: S) -> Contender {
+    database_of(name, store, |user_id| CachedAccount { user_id }).await
+}
+
+async fn database_of<T, S>(name: &'static str, store: S, payload: fn(String) -> T) -> Contender
+where
+    T: Session + HasUserId + Send + Sync + 'static,
+    S: sessionkit::SessionStore + 'static,
+{
+    let (manager, cookie) = signed_in_as(store, payload).await;
     let app = Router::new()
         .route(
             "/me",
-            get(|session: DbSession<Account>| async move { session.user_id.clone() }),
+            get(|session: DbSession<T>| async move { HasUserId::user_id(&*session).to_owned() }),
         )
         .layer(guard(SessionGuard::database(Arc::clone(&manager))));
     Contender {
@@ -118,7 +134,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let ceiling = Router::new().route("/me", get(|| async { USER }));
-        let contenders = vec![
+        let mut contenders = vec![
             Contender {
                 name: "no session (ceiling)",
                 addr: serve(ceiling).await,
@@ -146,6 +162,18 @@ fn main() {
                     .unwrap(),
             )
             .await,
+            cached(
+                "sessionkit database cached, MemoryStore",
+                MemoryStore::new(),
+            )
+            .await,
+            cached(
+                "sessionkit database cached, SQLite",
+                SqliteStore::with_pool(support::sqlite_pool("cached.db").await)
+                    .await
+                    .unwrap(),
+            )
+            .await,
             tower_contender!(
                 "tower-sessions, MemoryStore",
                 tower_sessions,
@@ -159,6 +187,16 @@ fn main() {
                 store
             }),
         ];
+        // The server stores, where `source .ci/services.sh` (or the same variables) gives them.
+        if let Ok(url) = std::env::var("SESSIONKIT_REDIS_URL") {
+            let store = sessionkit::RedisStore::connect_with_prefix(&url, "bench-requests:");
+            contenders
+                .push(cached("sessionkit database cached, Redis", store.await.unwrap()).await);
+        }
+        if let Ok(url) = std::env::var("SESSIONKIT_POSTGRES_URL") {
+            let store = sessionkit::PostgresStore::connect(&url).await.unwrap();
+            contenders.push(cached("sessionkit database cached, PostgreSQL", store).await);
+        }
         load::measure(
             &contenders,
             &["tower-sessions, MemoryStore", "tower-sessions, SQLite"],
