@@ -7,6 +7,7 @@
 //! | [`attributes`] | every `#[session(...)]` key, with its values and default |
 //! | [`stateless`] | sessions in a signed or encrypted cookie: the methods and the token formats |
 //! | [`database`] | sessions in a store: the manager, concurrency, devices, every store |
+//! | [`revocation`] | fast and revocable: the cookie cache of database sessions and the stores' revocation feed |
 //! | [`axum`] | extractors, `SetSession`, the guard and `SessionLayer` on axum |
 //! | [`actix`] | the same on actix-web |
 //! | [`leptos`] | sessions in Leptos 0.8 server functions and SSR |
@@ -24,7 +25,8 @@
 //!   token check per request; it cannot be ended before it expires, so keep its `ttl`
 //!   short or use `max_lifetime`.
 //! - A **database** session (the [`database`] chapter) can be revoked, one device or all of
-//!   a user's at once, and lists a user's devices; each request reads the store.
+//!   a user's at once, and lists a user's devices; each request reads the store, unless
+//!   its cookie carries a cached copy ([`revocation`]).
 //! - A cookie **another app owns** (a Next.js app with Auth.js or iron-session, the
 //!   [`sharing`] chapter) is read with the same derive and left alone.
 //!
@@ -44,6 +46,9 @@ pub mod stateless {}
 
 #[doc = include_str!("../docs/database.md")]
 pub mod database {}
+
+#[doc = include_str!("../docs/revocation.md")]
+pub mod revocation {}
 
 #[doc = include_str!("../docs/axum.md")]
 pub mod axum {}

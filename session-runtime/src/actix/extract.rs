@@ -123,8 +123,8 @@ impl ResponseError for Unauthorized {
 }
 
 /// The session the guard verified for this request, if it did and nobody else holds it.
-fn handed_off<T: 'static>(request: &HttpRequest) -> Option<Verified<T>> {
-    let shared = request.extensions_mut().remove::<Arc<Verified<T>>>()?;
+fn handed_off<V: 'static>(request: &HttpRequest) -> Option<V> {
+    let shared = request.extensions_mut().remove::<Arc<V>>()?;
     match Arc::try_unwrap(shared) {
         Ok(verified) => Some(verified),
         Err(shared) => {
@@ -143,7 +143,7 @@ impl<T: Session + Send + Sync + 'static> FromRequest for Verified<T> {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(verified) = handed_off::<T>(request) {
+        if let Some(verified) = handed_off::<Verified<T>>(request) {
             return ready(Ok(verified));
         }
         let extensions = request.extensions();
@@ -173,6 +173,9 @@ impl<T: Session + Send + Sync + 'static> FromRequest for DbSession<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(session) = handed_off::<DbSession<T>>(request) {
+            return Box::pin(std::future::ready(Ok(session)));
+        }
         let sessions = {
             let extensions = request.extensions();
             let registered = request

@@ -172,7 +172,7 @@ where
     type Rejection = Unauthorized;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Unauthorized> {
-        if let Some(verified) = handed_off::<T>(parts) {
+        if let Some(verified) = handed_off::<Verified<T>>(parts) {
             return Ok(verified);
         }
         let keys = keys_for::<T, S>(parts, state)?;
@@ -194,7 +194,7 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Unauthorized> {
-        if let Some(verified) = handed_off::<T>(parts) {
+        if let Some(verified) = handed_off::<Verified<T>>(parts) {
             return Ok(Some(verified));
         }
         let keys = keys_for::<T, S>(parts, state)?;
@@ -251,8 +251,8 @@ where
 
 /// The session the guard verified for this request, if it did and nobody else holds it:
 /// the extractor takes it instead of opening the cookie a second time.
-fn handed_off<T: Send + Sync + 'static>(parts: &mut Parts) -> Option<Verified<T>> {
-    let shared = parts.extensions.remove::<Arc<Verified<T>>>()?;
+fn handed_off<V: Send + Sync + 'static>(parts: &mut Parts) -> Option<V> {
+    let shared = parts.extensions.remove::<Arc<V>>()?;
     match Arc::try_unwrap(shared) {
         Ok(verified) => Some(verified),
         // Other middleware kept a copy: put it back and verify again.
@@ -269,6 +269,9 @@ async fn load<T>(parts: &mut Parts) -> Result<Result<DbSession<T>, Error>, Unaut
 where
     T: Session + Send + Sync + 'static,
 {
+    if let Some(session) = handed_off::<DbSession<T>>(parts) {
+        return Ok(Ok(session));
+    }
     let opened = parts.extensions.remove::<OpenedTicket<T>>();
     let sessions = crate::layer::sessions_for::<T>(parts.extensions.get::<Provided>(), None)
         .map_err(Unauthorized::unconfigured)?;

@@ -7,7 +7,7 @@
 //! while a copy wrongly trusted would serve a revoked session.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use super::SessionKey;
@@ -92,7 +92,9 @@ pub struct Feed {
     /// plus the clock skew allowed between processes. A copy older than that is refused
     /// by its own age, so an older event can be forgotten.
     window: Duration,
-    state: Mutex<State>,
+    /// Read on every cached load, written per event: a read-write lock, so that loads on
+    /// several threads do not queue behind each other.
+    state: RwLock<State>,
 }
 
 #[derive(Debug, Default)]
@@ -118,15 +120,21 @@ impl Feed {
     pub fn new(cache: Duration) -> Feed {
         Feed {
             window: cache + CLOCK_SKEW,
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while holding the lock leaves only maps and timestamps behind; a
-        // poisoned feed would otherwise stop every load.
+    // A panic while holding the lock leaves only maps and timestamps behind; a poisoned
+    // feed would otherwise stop every load.
+    fn state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.state
-            .lock()
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state
+            .read()
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
@@ -191,8 +199,7 @@ impl Feed {
 
     /// Whether the feed is live now: subscribed, and (for a server) with a recent heartbeat.
     pub fn is_live(&self) -> bool {
-        let state = self.state();
-        live(&state)
+        live(&self.read())
     }
 
     /// Whether a cached copy of session `key` (of `user` in `namespace`, at `version`,
@@ -204,7 +211,7 @@ impl Feed {
         version: u64,
         issued_ms: i64,
     ) -> bool {
-        let state = self.state();
+        let state = self.read();
         if !live(&state) {
             return false;
         }
@@ -384,7 +391,7 @@ mod tests {
     fn events_are_forgotten_after_the_window() {
         let feed = Feed {
             window: Duration::from_millis(30),
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
         };
         feed.connected(Liveness::InProcess);
         feed.heard(&Event::Session {

@@ -44,6 +44,10 @@ pub(crate) struct Cached {
     v: u64,
     /// The record's `created_at`.
     a: i64,
+    /// The user id the record is filed under, so that the feed's verdict needs no
+    /// parsing of the payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    u: Option<String>,
     /// The device label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     l: Option<String>,
@@ -310,6 +314,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             p: session.payload.as_ref()?.0.clone(),
             v: session.payload.as_ref()?.1,
             a: session.created_at,
+            u: session.user_id.clone(),
             l: session.label.clone(),
             t: now_ms(),
         })
@@ -393,6 +398,7 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             p: record.payload.clone(),
             v: record.version,
             a: record.created_at,
+            u: record.user_id.clone(),
             l: record.label.clone(),
             t: now_ms(),
         });
@@ -469,9 +475,9 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         now: OffsetDateTime,
     ) -> Result<DbSession<T>, Error> {
         let key = SessionKey::of(&opened.sid);
-        match self.cached(&opened, &key, now) {
-            Some(session) => Ok(session),
-            None => self.load_stored(opened.sid, key, now).await,
+        match self.cached(opened, key, now) {
+            Ok(session) => Ok(session),
+            Err(opened) => self.load_stored(opened.sid, key, now).await,
         }
     }
 
@@ -498,34 +504,51 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     /// served only if it is within its age, readable, and trusted by a live feed that has
     /// heard nothing of this session or its user since. Anything else is a miss, never a
     /// refusal: the store decides.
-    fn cached(
+    fn trusted<'c>(
         &self,
-        opened: &OpenedTicket<T>,
+        opened: &'c OpenedTicket<T>,
         key: &SessionKey,
         now: OffsetDateTime,
-    ) -> Option<DbSession<T>> {
+    ) -> Option<&'c Cached> {
         let cache = opened.cache.as_ref()?;
         let age_limit = i64::try_from(T::CONFIG.cache()?.whole_milliseconds()).ok()?;
         let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).ok()?;
         if now_ms.saturating_sub(cache.t) > age_limit {
             return None;
         }
-        let value = serde_json::from_str::<T>(&cache.p).ok()?;
-        let user_id = value.session_user_id();
-        let user = user_id.as_deref().map(|user| (self.namespace(), user));
-        if !self.feed()?.trusts(key, user, cache.v, cache.t) {
-            return None;
+        let user = cache.u.as_deref().map(|user| (self.namespace(), user));
+        self.feed()?
+            .trusts(key, user, cache.v, cache.t)
+            .then_some(cache)
+    }
+
+    /// The session from its trusted copy, or the ticket back (a miss): an untrusted copy,
+    /// or one whose payload no longer reads as `T`.
+    fn cached(
+        &self,
+        mut opened: OpenedTicket<T>,
+        key: SessionKey,
+        now: OffsetDateTime,
+    ) -> Result<DbSession<T>, OpenedTicket<T>> {
+        if self.trusted(&opened, &key, now).is_none() {
+            return Err(opened);
         }
-        Some(DbSession {
+        let Some(cache) = opened.cache.take() else {
+            return Err(opened);
+        };
+        let Ok(value) = serde_json::from_str::<T>(&cache.p) else {
+            return Err(opened);
+        };
+        Ok(DbSession {
             value,
-            sid: opened.sid.clone(),
-            key: *key,
-            user_id,
+            sid: opened.sid,
+            key,
+            user_id: cache.u,
             created_at: cache.a,
             expires_at: opened.expires_at.unix_timestamp(),
             version: AtomicU64::new(cache.v),
-            label: cache.l.clone(),
-            payload: Some((cache.p.clone(), cache.v)),
+            label: cache.l,
+            payload: Some((cache.p, cache.v)),
             reissue: false,
         })
     }
@@ -553,23 +576,18 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         })
     }
 
-    /// Whether the ticket's cached copy would be served now, without a store read.
-    pub(crate) fn serves_copy(&self, opened: &OpenedTicket<T>, now: OffsetDateTime) -> bool {
-        let key = SessionKey::of(&opened.sid);
-        self.cached(opened, &key, now).is_some()
-    }
-
-    /// `opened` carrying a fresh copy of `session` (just read from the store), so that
-    /// whoever loads it next in this request needs no second store read.
-    pub(crate) fn with_copy(
+    /// The session from the ticket's copy if it is trusted now (no store read), or the
+    /// ticket back.
+    pub(crate) fn load_copy(
         &self,
-        session: &DbSession<T>,
-        mut opened: OpenedTicket<T>,
-    ) -> OpenedTicket<T> {
-        if let Some(copy) = self.copy_of(session) {
-            opened.cache = Some(copy);
+        opened: OpenedTicket<T>,
+        now: OffsetDateTime,
+    ) -> Result<DbSession<T>, OpenedTicket<T>> {
+        if T::CONFIG.cache().is_none() || opened.cache.is_none() {
+            return Err(opened);
         }
-        opened
+        let key = SessionKey::of(&opened.sid);
+        self.cached(opened, key, now)
     }
 
     /// Whether `session` was read from the store by a type with a `cache`, so that the

@@ -175,16 +175,27 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
             return Checking::Now(Checked::default());
         };
         let renew = !T::CONFIG.is_shared() && ticket.expires_at - now < T::CONFIG.renew_within();
-        // The row is read only where the optimistic answer is not enough: to renew (at
-        // most once a window), and on public-only pages, where believing a revoked
-        // session would send the user away from the login page until the cookie
-        // expired. A type with a `cache` reads it wherever its copy is not trusted, so
-        // that the response carries a fresh one; a trusted copy is as good as the row.
-        let optimistic = match T::CONFIG.cache() {
-            Some(_) => self.manager.serves_copy(&ticket, now),
-            None => access != Access::PublicOnly,
+        // A type with a `cache`: a trusted copy is as good as the row, and is handed to
+        // the extractor as the session itself.
+        let ticket = match renew {
+            true => ticket,
+            false => match self.manager.load_copy(ticket, now) {
+                Ok(session) => {
+                    return Checking::Now(Checked {
+                        signed_in: true,
+                        hand_off: Some(HandOff::new(Arc::new(session))),
+                        ..Checked::default()
+                    });
+                }
+                Err(ticket) => ticket,
+            },
         };
-        if !renew && optimistic {
+        // The row is read only where the optimistic answer is not enough: to renew (at
+        // most once a window), on public-only pages, where believing a revoked session
+        // would send the user away from the login page until the cookie expired, and for
+        // a type with a `cache` whose copy is not trusted, so that the response carries a
+        // fresh one.
+        if !renew && access != Access::PublicOnly && T::CONFIG.cache().is_none() {
             return Checking::Now(Checked {
                 signed_in: true,
                 hand_off: Some(HandOff::new(ticket)),
@@ -195,7 +206,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
         let hand_off = Some(HandOff::new(ticket.clone()));
         let manager = Arc::clone(&self.manager);
         Checking::Later(Box::pin(async move {
-            match manager.load_opened(ticket.clone(), now).await {
+            match manager.load_opened(ticket, now).await {
                 Ok(session) => Checked {
                     signed_in: true,
                     // A renewal, or a cached type's fresh copy.
@@ -210,7 +221,8 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
                         false => Vec::new(),
                     },
                     clear: Vec::new(),
-                    hand_off: Some(HandOff::new(manager.with_copy(&session, ticket))),
+                    // The extractor takes the session read here: one store read a request.
+                    hand_off: Some(HandOff::new(Arc::new(session))),
                 },
                 Err(Error::SessionNotFound) => Checked {
                     clear: match T::CONFIG.is_shared() {
