@@ -156,6 +156,13 @@ impl<T> fmt::Debug for DbSession<T> {
     }
 }
 
+/// What a cookie's copy gives: the session, or (a miss) the ticket back, for the store
+/// read.
+pub(crate) enum Copied<T> {
+    Session(DbSession<T>),
+    Miss(OpenedTicket<T>),
+}
+
 /// A ticket of session type `T` whose seal and expiry were checked: the session id, kept
 /// secret, and the ticket's expiry. Only this crate can make one, so a request extension of
 /// this type can only come from the guard.
@@ -476,8 +483,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
     ) -> Result<DbSession<T>, Error> {
         let key = SessionKey::of(&opened.sid);
         match self.cached(opened, key, now) {
-            Ok(session) => Ok(session),
-            Err(opened) => self.load_stored(opened.sid, key, now).await,
+            Copied::Session(session) => Ok(session),
+            Copied::Miss(opened) => self.load_stored(opened.sid, key, now).await,
         }
     }
 
@@ -529,17 +536,17 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         mut opened: OpenedTicket<T>,
         key: SessionKey,
         now: OffsetDateTime,
-    ) -> Result<DbSession<T>, OpenedTicket<T>> {
+    ) -> Copied<T> {
         if self.trusted(&opened, &key, now).is_none() {
-            return Err(opened);
+            return Copied::Miss(opened);
         }
         let Some(cache) = opened.cache.take() else {
-            return Err(opened);
+            return Copied::Miss(opened);
         };
         let Ok(value) = serde_json::from_str::<T>(&cache.p) else {
-            return Err(opened);
+            return Copied::Miss(opened);
         };
-        Ok(DbSession {
+        Copied::Session(DbSession {
             value,
             sid: opened.sid,
             key,
@@ -578,13 +585,9 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
 
     /// The session from the ticket's copy if it is trusted now (no store read), or the
     /// ticket back.
-    pub(crate) fn load_copy(
-        &self,
-        opened: OpenedTicket<T>,
-        now: OffsetDateTime,
-    ) -> Result<DbSession<T>, OpenedTicket<T>> {
+    pub(crate) fn load_copy(&self, opened: OpenedTicket<T>, now: OffsetDateTime) -> Copied<T> {
         if T::CONFIG.cache().is_none() || opened.cache.is_none() {
-            return Err(opened);
+            return Copied::Miss(opened);
         }
         let key = SessionKey::of(&opened.sid);
         self.cached(opened, key, now)

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::config::SessionConfig;
 use crate::cookies::{self, Carried, removal_cookie};
+use crate::db::manager::Copied;
 use crate::db::{SessionManager, SessionStore};
 use crate::error::Error;
 use crate::guard::cross_origin::{self, Facts, Policy};
@@ -180,14 +181,14 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
         let ticket = match renew {
             true => ticket,
             false => match self.manager.load_copy(ticket, now) {
-                Ok(session) => {
+                Copied::Session(session) => {
                     return Checking::Now(Checked {
                         signed_in: true,
                         hand_off: Some(HandOff::new(Arc::new(session))),
                         ..Checked::default()
                     });
                 }
-                Err(ticket) => ticket,
+                Copied::Miss(ticket) => ticket,
             },
         };
         // The row is read only where the optimistic answer is not enough: to renew (at
