@@ -531,3 +531,156 @@ async fn postgres_store() {
     let start = required_env("SESSIONKIT_POSTGRES_START");
     a_restart_serves_nothing_revoked(&one, &two, &stop, &start).await;
 }
+
+/// What a framework answered: status, body, and the `Set-Cookie` values of the session
+/// cookie (`cached=...`), so that both frameworks' checks read the same.
+#[cfg(any(feature = "axum", feature = "actix"))]
+struct Answer {
+    status: u16,
+    body: String,
+    cookies: Vec<String>,
+}
+
+/// The guard and the extractor behind it, on one framework: a trusted copy is served with
+/// no store read and no cookie; a copy the feed distrusts (an update elsewhere) is read
+/// from the store once per request, and the answer carries a fresh copy that needs no read;
+/// a revocation elsewhere is refused with the cookie's removal.
+#[cfg(any(feature = "axum", feature = "actix"))]
+async fn behind_the_guard<F, A>(request: F)
+where
+    F: Fn(Arc<Manager<Arc<MemoryStore>>>, Option<String>) -> A,
+    A: Future<Output = Answer>,
+{
+    let store = Arc::new(MemoryStore::new());
+    let served: Arc<Manager<Arc<MemoryStore>>> = Arc::new(SessionManager::new(
+        Arc::new(Counting::new(Arc::clone(&store))),
+        common::keys(),
+    ));
+    let elsewhere: SessionManager<Member, _> = SessionManager::new(store, common::keys());
+    assert!(served.feed_is_live());
+    let cookie = header(&served.create(&member("ada", "member")).await.unwrap());
+
+    let reads = served.store().calls();
+    let answer = request(Arc::clone(&served), Some(cookie.clone())).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ada member"));
+    assert!(answer.cookies.is_empty(), "{:?}", answer.cookies);
+    assert_eq!(
+        served.store().calls(),
+        reads,
+        "a trusted copy read the store"
+    );
+
+    // Promoted on another server: the old copy is not served again.
+    let session = elsewhere.load(&cookie).await.unwrap();
+    elsewhere
+        .update(&session, &member("ada", "admin"))
+        .await
+        .unwrap();
+    let reads = served.store().calls();
+    let answer = request(Arc::clone(&served), Some(cookie.clone())).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ada admin"));
+    assert_eq!(
+        served.store().calls(),
+        reads + 1,
+        "one store read for guard and extractor"
+    );
+    assert_eq!(
+        answer.cookies.len(),
+        1,
+        "a fresh copy: {:?}",
+        answer.cookies
+    );
+    let fresh = format!("cached={}", answer.cookies[0]);
+    let reads = served.store().calls();
+    let answer = request(Arc::clone(&served), Some(fresh.clone())).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ada admin"));
+    assert_eq!(served.store().calls(), reads);
+
+    // Signed out on another server: refused here, and the cookie removed.
+    let session = elsewhere.load(&fresh).await.unwrap();
+    elsewhere.revoke(&session).await.unwrap();
+    let answer = request(Arc::clone(&served), Some(fresh)).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.cookies, vec![String::new()], "the removal");
+    let answer = request(served, None).await;
+    assert_eq!(answer.status, 401);
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test]
+async fn the_guard_and_extractor_on_axum() {
+    use axum::body::Body;
+    use axum::routing::get;
+    use sessionkit::{DbSession, Rejection, SessionGuard};
+    use tower::ServiceExt;
+
+    async fn me(session: DbSession<Member>) -> String {
+        format!("{} {}", session.user_id, session.role)
+    }
+    behind_the_guard(|manager, cookie| async move {
+        let app = axum::Router::new().route("/me", get(me)).layer(
+            SessionGuard::database(manager)
+                .protect("/me")
+                .on_rejection(Rejection::Unauthorized),
+        );
+        let mut request = axum::http::Request::get("/me");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = app
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let cookies = common::set_cookie_headers(&response)
+            .iter()
+            .map(|cookie| common::set_cookie_value(cookie, "cached"))
+            .collect();
+        Answer {
+            status,
+            body: common::body_text(response).await,
+            cookies,
+        }
+    })
+    .await;
+}
+
+#[cfg(feature = "actix")]
+#[actix_web::test]
+async fn the_guard_and_extractor_on_actix_web() {
+    use actix_web::{App, test, web};
+    use sessionkit::DbSession;
+    use sessionkit::actix::{Rejection, SessionGuard};
+
+    async fn me(session: DbSession<Member>) -> String {
+        format!("{} {}", session.user_id, session.role)
+    }
+    behind_the_guard(|manager, cookie| async move {
+        let app = test::init_service(
+            App::new().route("/me", web::get().to(me)).wrap(
+                SessionGuard::database(manager)
+                    .protect("/me")
+                    .on_rejection(Rejection::Unauthorized),
+            ),
+        )
+        .await;
+        let mut request = test::TestRequest::get().uri("/me");
+        if let Some(cookie) = cookie {
+            request = request.insert_header(("cookie", cookie));
+        }
+        let response = test::call_service(&app, request.to_request()).await;
+        let status = response.status().as_u16();
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .map(|value| common::set_cookie_value(value.to_str().unwrap(), "cached"))
+            .collect();
+        let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+        Answer {
+            status,
+            body,
+            cookies,
+        }
+    })
+    .await;
+}
