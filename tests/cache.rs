@@ -347,13 +347,6 @@ async fn a_store_without_a_feed_serves_no_copy() {
     assert!(!manager.feed_is_live());
 }
 
-fn required_env(name: &str) -> String {
-    match std::env::var(name) {
-        Ok(value) if !value.is_empty() => value,
-        _ => panic!("{name} is not set: `source .ci/services.sh` starts the servers"),
-    }
-}
-
 fn run(command: &str) {
     let status = std::process::Command::new("sh")
         .args(["-c", command])
@@ -450,7 +443,7 @@ async fn a_restart_serves_nothing_revoked<S: SessionStore + 'static>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Redis: `source .ci/services.sh`, then run with `-- --ignored`"]
 async fn redis_store() {
-    let url = required_env("SESSIONKIT_REDIS_URL");
+    let url = common::required_env("SESSIONKIT_REDIS_URL");
     let prefix = format!("sessionkit-cache-{}:", std::process::id());
     let connect = || async {
         sessionkit::RedisStore::connect_with_prefix(&url, &prefix)
@@ -491,8 +484,8 @@ async fn redis_store() {
     assert!(!two.feed_is_live(), "a stalled feed was still believed");
     live(&two).await;
 
-    let stop = required_env("SESSIONKIT_REDIS_STOP");
-    let start = required_env("SESSIONKIT_REDIS_START");
+    let stop = common::required_env("SESSIONKIT_REDIS_STOP");
+    let start = common::required_env("SESSIONKIT_REDIS_START");
     a_restart_serves_nothing_revoked(&one, &two, &stop, &start).await;
 }
 
@@ -500,7 +493,7 @@ async fn redis_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: `source .ci/services.sh`, then run with `-- --ignored`"]
 async fn postgres_store() {
-    let url = required_env("SESSIONKIT_POSTGRES_URL");
+    let url = common::required_env("SESSIONKIT_POSTGRES_URL");
     let connect = || async { sessionkit::PostgresStore::connect(&url).await.unwrap() };
     suite(connect, Delivery::Within(SERVER_BOUND)).await;
 
@@ -527,8 +520,8 @@ async fn postgres_store() {
     })
     .await;
 
-    let stop = required_env("SESSIONKIT_POSTGRES_STOP");
-    let start = required_env("SESSIONKIT_POSTGRES_START");
+    let stop = common::required_env("SESSIONKIT_POSTGRES_STOP");
+    let start = common::required_env("SESSIONKIT_POSTGRES_START");
     a_restart_serves_nothing_revoked(&one, &two, &stop, &start).await;
 }
 

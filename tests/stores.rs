@@ -628,12 +628,6 @@ fn run(command: &str) {
 /// The environment variable a server suite needs. The suites are `#[ignore]`d, so they run
 /// only when asked for (`-- --ignored`), and then a missing server is a failure, never a
 /// quiet pass.
-fn required_env(name: &str) -> String {
-    match std::env::var(name) {
-        Ok(value) if !value.is_empty() => value,
-        _ => panic!("{name} is not set: `source .ci/services.sh` starts the servers"),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store() {
@@ -809,7 +803,7 @@ fn sqlx_journal_mode(file: &std::path::Path) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: `source .ci/services.sh`, then run with `-- --ignored`"]
 async fn postgres_store() {
-    let url = required_env("SESSIONKIT_POSTGRES_URL");
+    let url = common::required_env("SESSIONKIT_POSTGRES_URL");
     let store = sessionkit::PostgresStore::connect(&url).await.unwrap();
     conformance(store.clone(), Placement::Anywhere).await;
     conformance(
@@ -837,8 +831,8 @@ async fn postgres_store() {
         },
     )
     .await;
-    let stop = required_env("SESSIONKIT_POSTGRES_STOP");
-    let start = required_env("SESSIONKIT_POSTGRES_START");
+    let stop = common::required_env("SESSIONKIT_POSTGRES_STOP");
+    let start = common::required_env("SESSIONKIT_POSTGRES_START");
     server_restart(store, &stop, &start).await;
 }
 
@@ -846,7 +840,7 @@ async fn postgres_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Redis: `source .ci/services.sh`, then run with `-- --ignored`"]
 async fn redis_store() {
-    let url = required_env("SESSIONKIT_REDIS_URL");
+    let url = common::required_env("SESSIONKIT_REDIS_URL");
     let prefix = format!("sessionkit-test-{}:", std::process::id());
     let store = sessionkit::RedisStore::connect_with_prefix(&url, &prefix)
         .await
@@ -862,8 +856,8 @@ async fn redis_store() {
     races::the_purge_task_runs_until_the_manager_is_dropped(store.clone()).await;
     redis_index::a_renewed_session_is_still_revoked(store.clone()).await;
     redis_index::the_index_does_not_grow(store.clone()).await;
-    let stop = required_env("SESSIONKIT_REDIS_STOP");
-    let start = required_env("SESSIONKIT_REDIS_START");
+    let stop = common::required_env("SESSIONKIT_REDIS_STOP");
+    let start = common::required_env("SESSIONKIT_REDIS_START");
     server_restart(store, &stop, &start).await;
 }
 
@@ -871,7 +865,7 @@ async fn redis_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Redis Cluster: `source .ci/services.sh`, then run with `-- --ignored`"]
 async fn redis_cluster_store() {
-    let nodes = required_env("SESSIONKIT_REDIS_CLUSTER_NODES");
+    let nodes = common::required_env("SESSIONKIT_REDIS_CLUSTER_NODES");
     let prefix = format!("sessionkit-test-{}:", std::process::id());
     let connect = || sessionkit::RedisStore::connect_cluster_with_prefix(nodes.split(','), &prefix);
     let store = connect().await.unwrap();

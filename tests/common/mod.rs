@@ -328,3 +328,12 @@ pub fn set_cookie_headers(response: &axum::response::Response) -> Vec<String> {
         .map(|value| value.to_str().unwrap().to_owned())
         .collect()
 }
+
+/// A variable `.ci/services.sh` exports for the suites that need a server; without it the
+/// test fails, saying what to run.
+pub fn required_env(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!("{name} is not set: `source .ci/services.sh` starts the servers"),
+    }
+}
