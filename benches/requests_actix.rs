@@ -29,7 +29,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use load::{Contender, login_cookie};
 use sessionkit::actix::{Rejection, SessionGuard, Sessions};
 use sessionkit::{DbSession, Keys, MemoryStore, RedisStore, Session, Verified};
-use sessions::{Account, HasUserId, SECRET, Sealed, Signed, USER, signed_in};
+use sessions::{Account, CachedAccount, HasUserId, SECRET, Sealed, Signed, USER, signed_in_as};
 
 /// Serves the app that `app` builds on its own actix system, two workers, and returns where.
 fn serve<F, T, B>(app: F) -> SocketAddr
@@ -70,8 +70,10 @@ async fn stateless_me<T: Session + HasUserId + Send + Sync + 'static>(
     session.user_id().to_owned()
 }
 
-async fn account_me(session: DbSession<Account>) -> String {
-    session.user_id.clone()
+async fn account_me<T: Session + HasUserId + Send + Sync + 'static>(
+    session: DbSession<T>,
+) -> String {
+    HasUserId::user_id(&*session).to_owned()
 }
 
 /// sessionkit stateless sessions of type `T`, signed in with `payload`.
@@ -98,11 +100,24 @@ async fn database<S: sessionkit::SessionStore + 'static>(
     name: &'static str,
     store: S,
 ) -> Contender {
-    let (manager, cookie) = signed_in(store).await;
+    database_of(name, store, |user_id| Account { user_id }).await
+}
+
+/// A database type with a cookie cache on `store`.
+async fn cached<S: sessionkit::SessionStore + 'static>(name: &'static str, store: S) -> Contender {
+    database_of(name, store, |user_id| CachedAccount { user_id }).await
+}
+
+async fn database_of<T, S>(name: &'static str, store: S, payload: fn(String) -> T) -> Contender
+where
+    T: Session + HasUserId + Send + Sync + 'static,
+    S: sessionkit::SessionStore + 'static,
+{
+    let (manager, cookie) = signed_in_as(store, payload).await;
     let addr = serve(move || {
         App::new()
             .app_data(web::Data::new(Sessions::new(Arc::clone(&manager))))
-            .route("/me", web::get().to(account_me))
+            .route("/me", web::get().to(account_me::<T>))
             .wrap(guard(SessionGuard::database(Arc::clone(&manager))))
     });
     Contender {
@@ -175,6 +190,13 @@ fn main() {
         ));
         contenders.push(database("sessionkit database, MemoryStore", MemoryStore::new()).await);
         contenders.push(
+            cached(
+                "sessionkit database cached, MemoryStore",
+                MemoryStore::new(),
+            )
+            .await,
+        );
+        contenders.push(
             actix_session(
                 "actix-session, CookieSessionStore",
                 CookieSessionStore::default,
@@ -187,7 +209,8 @@ fn main() {
                 let store = RedisStore::connect_with_prefix(&url, &prefix)
                     .await
                     .unwrap();
-                contenders.push(database("sessionkit database, Redis", store).await);
+                contenders.push(database("sessionkit database, Redis", store.clone()).await);
+                contenders.push(cached("sessionkit database cached, Redis", store).await);
                 let store = RedisSessionStore::new(url.as_str()).await.unwrap();
                 // Fails here, not in the middle of a round, if the server cannot be used.
                 store
