@@ -489,6 +489,37 @@ async fn redis_store() {
     a_restart_serves_nothing_revoked(&one, &two, &stop, &start).await;
 }
 
+/// On a cluster the feed is classic pub/sub through any node: a `PUBLISH` on the node that
+/// took the write reaches a subscriber on another over the cluster bus.
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Redis Cluster: `source .ci/services.sh`, then run with `-- --ignored`"]
+async fn redis_cluster_store() {
+    let nodes = common::required_env("SESSIONKIT_REDIS_CLUSTER_NODES");
+    let nodes: Vec<&str> = nodes.split(',').collect();
+    let prefix = format!("sessionkit-cache-{}:", std::process::id());
+    // The two "processes" subscribe through different nodes.
+    let (first, second) = (
+        nodes.clone(),
+        nodes.iter().rev().copied().collect::<Vec<_>>(),
+    );
+    let connections = std::sync::Mutex::new(vec![second, first]);
+    let connect = || {
+        let order = connections
+            .lock()
+            .unwrap()
+            .pop()
+            .unwrap_or_else(|| nodes.clone());
+        let prefix = prefix.clone();
+        async move {
+            sessionkit::RedisStore::connect_cluster_with_prefix(order, &prefix)
+                .await
+                .unwrap()
+        }
+    };
+    suite(connect, Delivery::Within(SERVER_BOUND)).await;
+}
+
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: `source .ci/services.sh`, then run with `-- --ignored`"]

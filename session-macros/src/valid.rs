@@ -242,6 +242,22 @@ fn cache_is_shorter_than_renewal(attrs: &Attrs, errors: &mut Errors) {
              remove `format` or `cache`",
         ));
     }
+    // A copy of the stored payload rides in the cookie: a signed ticket would show it to
+    // the browser, which a database session's payload was never meant to reach.
+    let signed = attrs.algorithm.as_ref().filter(|algorithm| {
+        matches!(
+            algorithm.value,
+            Algorithm::Hs256 | Algorithm::Hs384 | Algorithm::Hs512
+        )
+    });
+    if let Some(algorithm) = signed {
+        errors.push(syn::Error::new(
+            algorithm.span,
+            "`cache` puts a copy of the stored session in the cookie, and a signed algorithm \
+             would let the browser read it; remove `algorithm` (the default, A256GCM, \
+             encrypts)",
+        ));
+    }
 }
 
 /// The runtime's default `ttl` ("7d"), needed to check the keys that must nest inside it.

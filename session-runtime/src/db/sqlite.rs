@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS sessionkit_events_v1 (
     event TEXT NOT NULL,
     at    INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS sessionkit_events_v1_at ON sessionkit_events_v1 (at);
 ";
 
 /// How often the revocation feed reads the events other processes wrote; the feed is
