@@ -399,6 +399,8 @@ pub use sessionkit_runtime::db::MemoryStore;
 
 pub use sessionkit_runtime::db::AnyStore;
 
+pub use sessionkit_runtime::db::Revocations;
+
 /// The revocation feed: how a store tells every process sharing it that a session ended
 /// or changed, so that a cookie's cached copy (`#[session(cache)]`) is served only while
 /// nothing has been heard against it. A store outside this crate implements

@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "renew_within",
     "max_lifetime",
     "cache",
+    "revocable",
     "jose_compatible",
     "format",
     "chunked",
@@ -116,6 +117,7 @@ pub struct Attrs {
     pub renew_within: Option<Spanned<u64>>,
     pub max_lifetime: Option<Spanned<u64>>,
     pub cache: Option<Spanned<u64>>,
+    pub revocable: Option<Spanned<bool>>,
     pub jose_compatible: Option<Spanned<bool>>,
     pub format: Option<Spanned<Format>>,
     pub chunked: Option<Spanned<bool>>,
@@ -192,6 +194,7 @@ impl Attrs {
             "format" => choice(meta, &key, FORMATS).map(|v| self.format = Some(v)),
             "chunked" => boolean(meta, &key).map(|v| self.chunked = Some(v)),
             "shared" => boolean(meta, &key).map(|v| self.shared = Some(v)),
+            "revocable" => boolean(meta, &key).map(|v| self.revocable = Some(v)),
             "bind" => string(meta, &key).map(|v| self.bind = Some(v)),
             _ => crate_path(meta).map(|v| self.krate = Some(v)),
         };

@@ -21,6 +21,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let attrs = Attrs::parse(&input.attrs, &mut errors);
     crate::reserved::check(input, attrs.format(), &mut errors);
     valid::check(&attrs, &mut errors);
+    valid::revocable_has_a_user(&attrs, user_id.is_some(), &mut errors);
     let krate = match &attrs.krate {
         Some(path) => path.value.to_token_stream(),
         None => quote!(::sessionkit),
@@ -192,6 +193,7 @@ fn generate(
         plain(&attrs.renew_within, "with_renew_within_seconds"),
         plain(&attrs.max_lifetime, "with_max_lifetime_seconds"),
         plain(&attrs.cache, "with_cache_seconds"),
+        plain(&attrs.revocable, "with_revocable"),
         plain(&attrs.jose_compatible, "with_jose_compatible"),
         format,
         plain(&attrs.chunked, "with_chunked"),

@@ -260,6 +260,29 @@ fn cache_is_shorter_than_renewal(attrs: &Attrs, errors: &mut Errors) {
     }
 }
 
+/// `revocable` ends a user's stateless tokens by their user id, so the type needs a
+/// `#[session(user_id)]` field; and a `cache` is a database session's, which is revoked in
+/// the store instead.
+pub fn revocable_has_a_user(attrs: &Attrs, has_user_id: bool, errors: &mut Errors) {
+    let Some(revocable) = attrs.revocable.as_ref().filter(|revocable| revocable.value) else {
+        return;
+    };
+    if !has_user_id {
+        errors.push(syn::Error::new(
+            revocable.span,
+            "`revocable` ends a user's tokens by user id: mark the field that holds it \
+             `#[session(user_id)]`",
+        ));
+    }
+    if attrs.cache.is_some() {
+        errors.push(syn::Error::new(
+            revocable.span,
+            "`revocable` is for stateless sessions, `cache` for database sessions (revoked \
+             in the store); remove one",
+        ));
+    }
+}
+
 /// The runtime's default `ttl` ("7d"), needed to check the keys that must nest inside it.
 /// `jose_compatible` turns off the per-type key derivation so that a Next.js app's jose
 /// `SignJWT` tokens verify byte for byte. jose reads encrypted tokens through the documented

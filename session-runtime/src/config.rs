@@ -128,6 +128,9 @@ pub struct SessionConfig {
     /// without a store read, while the store's revocation feed is live and silent about
     /// the session. `None` means no cache: every load reads the store.
     pub cache_seconds: Option<u64>,
+    /// Stateless sessions: a user's tokens issued before their watermark
+    /// (`Revocations::revoke_user_tokens`) are refused.
+    pub revocable: bool,
     /// Signed types only: the HMAC key is the secret's raw bytes, as jose uses it, instead
     /// of a key derived from the secret and the cookie name. Such tokens are exchanged with
     /// a Next.js app byte for byte, but are not bound to this session type.
@@ -164,6 +167,7 @@ impl SessionConfig {
         renew_within_seconds: None,
         max_lifetime_seconds: None,
         cache_seconds: None,
+        revocable: false,
         jose_compatible: false,
         format: Format::Jose,
         chunked: false,
@@ -235,6 +239,12 @@ impl SessionConfig {
     /// Sets the cookie cache's age limit in seconds (database sessions).
     pub const fn with_cache_seconds(mut self, seconds: u64) -> Self {
         self.cache_seconds = Some(seconds);
+        self
+    }
+
+    /// Makes the type's stateless tokens revocable per user.
+    pub const fn with_revocable(mut self, revocable: bool) -> Self {
+        self.revocable = revocable;
         self
     }
 

@@ -116,6 +116,10 @@ pub enum Error {
     /// A database session is not in the store: revoked, expired, or never created.
     #[error("the session is not in the store (revoked or expired)")]
     SessionNotFound,
+    /// A stateless token of a `revocable` type was issued before its user's watermark:
+    /// `Revocations::revoke_user_tokens` ended it ("log out everywhere").
+    #[error("the token was revoked: its user logged out everywhere after it was issued")]
+    Revoked,
     /// A write was based on a session that another request has changed since it was
     /// loaded; nothing was written. Load it again (or use `SessionManager::modify`, which
     /// does so by itself).
@@ -187,7 +191,8 @@ impl Error {
             | Error::Payload(_)
             | Error::DuplicateCookie { .. }
             | Error::CookieTooLarge { .. }
-            | Error::SessionNotFound => 401,
+            | Error::SessionNotFound
+            | Error::Revoked => 401,
             Error::InvalidInput(_) => 400,
             Error::SessionChanged => 409,
             Error::Store(StoreError {
@@ -226,6 +231,7 @@ impl Error {
             Error::CookieTooLarge { .. } => "cookie-too-large",
             Error::DuplicateCookie { .. } => "duplicate-cookie",
             Error::SessionNotFound => "session-not-found",
+            Error::Revoked => "revoked",
             Error::SessionChanged => "session-changed",
             Error::UserChanged => "user-changed",
             Error::InvalidInput(_) => "invalid-input",

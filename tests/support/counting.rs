@@ -147,4 +147,25 @@ impl<S: SessionStore> SessionStore for Counting<S> {
             self.inner.subscribe(feed)
         }
     }
+    async fn set_watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        self.count();
+        self.inner
+            .set_watermark(namespace, user_id, at, expires_at)
+            .await
+    }
+    async fn watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
+        self.count();
+        self.inner.watermark(namespace, user_id, now).await
+    }
 }

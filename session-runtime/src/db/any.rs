@@ -76,6 +76,19 @@ trait DynStore: Send + Sync {
     ) -> BoxFuture<'a, Result<u64, Error>>;
     fn publish<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), Error>>;
     fn subscribe(&self, feed: Arc<Feed>);
+    fn set_watermark<'a>(
+        &'a self,
+        namespace: &'a str,
+        user_id: &'a str,
+        at: i64,
+        expires_at: i64,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    fn watermark<'a>(
+        &'a self,
+        namespace: &'a str,
+        user_id: &'a str,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Option<i64>, Error>>;
 }
 
 impl<S: SessionStore> DynStore for S {
@@ -174,6 +187,25 @@ impl<S: SessionStore> DynStore for S {
     }
     fn subscribe(&self, feed: Arc<Feed>) {
         SessionStore::subscribe(self, feed)
+    }
+    fn set_watermark<'a>(
+        &'a self,
+        namespace: &'a str,
+        user_id: &'a str,
+        at: i64,
+        expires_at: i64,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(SessionStore::set_watermark(
+            self, namespace, user_id, at, expires_at,
+        ))
+    }
+    fn watermark<'a>(
+        &'a self,
+        namespace: &'a str,
+        user_id: &'a str,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Option<i64>, Error>> {
+        Box::pin(SessionStore::watermark(self, namespace, user_id, now))
     }
 }
 
@@ -341,5 +373,26 @@ impl SessionStore for AnyStore {
 
     fn subscribe(&self, feed: Arc<Feed>) {
         self.0.subscribe(feed)
+    }
+
+    async fn set_watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        self.0
+            .set_watermark(namespace, user_id, at, expires_at)
+            .await
+    }
+
+    async fn watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
+        self.0.watermark(namespace, user_id, now).await
     }
 }

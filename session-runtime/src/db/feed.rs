@@ -29,6 +29,15 @@ pub enum Event {
         /// The user id.
         user_id: String,
     },
+    /// A user's stateless tokens of a namespace issued before `at` are revoked.
+    Watermark {
+        /// The session type's namespace (its cookie name).
+        namespace: String,
+        /// The user id.
+        user_id: String,
+        /// Unix milliseconds.
+        at: i64,
+    },
 }
 
 impl Event {
@@ -42,6 +51,11 @@ impl Event {
                 None => format!("s {} -", key.to_hex()),
             },
             Event::User { namespace, user_id } => format!("u {namespace} {user_id}"),
+            Event::Watermark {
+                namespace,
+                user_id,
+                at,
+            } => format!("w {namespace} {at} {user_id}"),
         }
     }
 
@@ -65,6 +79,15 @@ impl Event {
                 Some(Event::User {
                     namespace: namespace.to_owned(),
                     user_id: user_id.to_owned(),
+                })
+            }
+            "w" => {
+                let (namespace, rest) = rest.split_once(' ')?;
+                let (at, user_id) = rest.split_once(' ')?;
+                Some(Event::Watermark {
+                    namespace: namespace.to_owned(),
+                    user_id: user_id.to_owned(),
+                    at: at.parse().ok()?,
                 })
             }
             _ => None,
@@ -107,6 +130,8 @@ struct State {
     sessions: HashMap<SessionKey, (Instant, u64)>,
     /// Namespace → user id → when heard.
     users: HashMap<String, HashMap<String, Instant>>,
+    /// Namespace → user id → (watermark, when heard).
+    watermarks: HashMap<String, HashMap<String, (i64, Instant)>>,
     last_pruned: Option<Instant>,
 }
 
@@ -180,6 +205,19 @@ impl Feed {
                     .or_default()
                     .insert(user_id.clone(), now);
             }
+            Event::Watermark {
+                namespace,
+                user_id,
+                at,
+            } => {
+                let entry = state
+                    .watermarks
+                    .entry(namespace.clone())
+                    .or_default()
+                    .entry(user_id.clone())
+                    .or_insert((*at, now));
+                *entry = (entry.0.max(*at), now);
+            }
         }
         let due = state
             .last_pruned
@@ -193,6 +231,10 @@ impl Feed {
                 users.retain(|_, heard| now.duration_since(*heard) <= window);
             }
             state.users.retain(|_, users| !users.is_empty());
+            for users in state.watermarks.values_mut() {
+                users.retain(|_, (_, heard)| now.duration_since(*heard) <= window);
+            }
+            state.watermarks.retain(|_, users| !users.is_empty());
             state.last_pruned = Some(now);
         }
     }
@@ -273,6 +315,33 @@ impl LocalFeeds {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Feed>>> {
         self.0.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+impl Feed {
+    /// The watermark this feed has heard for a user, if it can answer for a token issued
+    /// at `issued_ms`: `None` when it cannot (not live, or the token is older than the
+    /// feed's live stretch, so a watermark may have been set unheard), `Some(None)` when no
+    /// watermark concerns the token, `Some(Some(at))` with the one heard.
+    pub fn watermark(&self, namespace: &str, user_id: &str, issued_ms: i64) -> Option<Option<i64>> {
+        let state = self.read();
+        if !live(&state) {
+            return None;
+        }
+        let skew = match state.liveness {
+            Some(Liveness::InProcess) => 0,
+            _ => i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX),
+        };
+        if issued_ms < state.live_since_ms?.saturating_add(skew) {
+            return None;
+        }
+        Some(
+            state
+                .watermarks
+                .get(namespace)
+                .and_then(|users| users.get(user_id))
+                .map(|(at, _)| *at),
+        )
     }
 }
 

@@ -218,6 +218,10 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
         if T::CONFIG.cache().is_none() {
             return Ok(());
         }
+        // This manager knows at once, whatever the store's delivery time.
+        if let Some(feed) = self.feed.get() {
+            feed.heard(&event);
+        }
         self.store
             .publish(&event)
             .instrument(self.span("publish"))

@@ -22,6 +22,8 @@ pub struct MemoryStore {
     /// The revocation feeds of the managers over this store: in one process, an event is a
     /// call, delivered before `publish` returns.
     feeds: LocalFeeds,
+    /// (namespace, user id) → (watermark in ms, expiry in s).
+    watermarks: Mutex<HashMap<(String, String), (i64, i64)>>,
 }
 
 type Keyed<V> = HashMap<SessionKey, V, BuildHasherDefault<KeyHasher>>;
@@ -399,6 +401,43 @@ impl SessionStore for MemoryStore {
     fn subscribe(&self, feed: Arc<Feed>) {
         feed.connected(Liveness::InProcess);
         self.feeds.add(&feed);
+    }
+
+    async fn set_watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        let mut watermarks = self
+            .watermarks
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        // Expired ones go on each write, so the map holds one entry a user at most.
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        watermarks.retain(|_, (_, expires)| *expires > now);
+        let entry = watermarks
+            .entry((namespace.to_owned(), user_id.to_owned()))
+            .or_insert((at, expires_at));
+        *entry = (entry.0.max(at), entry.1.max(expires_at));
+        Ok(())
+    }
+
+    async fn watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
+        let watermarks = self
+            .watermarks
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        Ok(watermarks
+            .get(&(namespace.to_owned(), user_id.to_owned()))
+            .filter(|(_, expires)| *expires > now)
+            .map(|(at, _)| *at))
     }
 }
 

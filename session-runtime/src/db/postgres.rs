@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS sessionkit_sessions_v2 (
 );
 CREATE INDEX IF NOT EXISTS sessionkit_sessions_v2_user ON sessionkit_sessions_v2 (namespace, user_id);
 CREATE INDEX IF NOT EXISTS sessionkit_sessions_v2_expiry ON sessionkit_sessions_v2 (namespace, expires_at);
+CREATE TABLE IF NOT EXISTS sessionkit_watermarks_v1 (
+    namespace  TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    at         BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (namespace, user_id)
+);
 ";
 
 /// Sessions in PostgreSQL (through sqlx), in the table `sessionkit_sessions_v2`, created on
@@ -129,6 +136,8 @@ const STATEMENTS: Statements = Statements {
     list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = $1 AND user_id = $2 AND expires_at > $3 ORDER BY created_at, id_hash",
     // One batch: `purge_expired` repeats it until a batch comes back short.
     purge: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash IN (SELECT id_hash FROM sessionkit_sessions_v2 WHERE namespace = $1 AND expires_at <= $2 LIMIT 1000)",
+    set_watermark: "INSERT INTO sessionkit_watermarks_v1 (namespace, user_id, at, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (namespace, user_id) DO UPDATE SET at = GREATEST(sessionkit_watermarks_v1.at, EXCLUDED.at), expires_at = GREATEST(sessionkit_watermarks_v1.expires_at, EXCLUDED.expires_at)",
+    watermark: "SELECT at FROM sessionkit_watermarks_v1 WHERE namespace = $1 AND user_id = $2 AND expires_at > $3",
 };
 
 sql_store!(PostgresStore, STATEMENTS);

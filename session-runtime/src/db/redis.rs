@@ -416,6 +416,12 @@ impl RedisStore {
         }
     }
 
+    /// A user's stateless-token watermark: `{prefix}wm:{namespace}:{user id}`. Cookie names
+    /// hold no `:`, so the namespace ends where the user id begins.
+    fn watermark_key(&self, namespace: &str, user_id: &str) -> String {
+        format!("{}wm:{namespace}:{user_id}", self.prefix)
+    }
+
     fn session_key(&self, key: &SessionKey) -> String {
         format!("{}s:{}", self.slot_prefix(key.tag()), key.to_hex())
     }
@@ -842,6 +848,46 @@ impl SessionStore for RedisStore {
         )
         .await
         .map(drop)
+    }
+
+    async fn set_watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        static SCRIPT: std::sync::OnceLock<redis::Script> = std::sync::OnceLock::new();
+        // The later watermark wins, and the key lives as long as the later expiry.
+        let script = SCRIPT.get_or_init(|| {
+            redis::Script::new(
+                "local current = tonumber(redis.call('GET', KEYS[1]) or '0') \
+                 if tonumber(ARGV[1]) > current then \
+                   redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2]) \
+                 else redis.call('EXPIREAT', KEYS[1], ARGV[2], 'GT') end \
+                 return 1",
+            )
+        });
+        let _: i64 = self
+            .invoke(
+                script
+                    .key(self.watermark_key(namespace, user_id))
+                    .arg(at)
+                    .arg(expires_at),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        _now: i64,
+    ) -> Result<Option<i64>, Error> {
+        // The key expires with the watermark: Redis does the `now` comparison.
+        self.run(redis::cmd("GET").arg(self.watermark_key(namespace, user_id)))
+            .await
     }
 
     fn subscribe(&self, feed: Arc<Feed>) {

@@ -97,6 +97,9 @@ pub(super) struct Statements {
     pub delete_user: &'static str,
     pub list_user: &'static str,
     pub purge: &'static str,
+    /// Upserts a user's watermark, keeping the later one.
+    pub set_watermark: &'static str,
+    pub watermark: &'static str,
 }
 
 /// How many rows one purge statement deletes at most (the `LIMIT` in both stores' `purge`).
@@ -309,6 +312,39 @@ macro_rules! sql_store {
 
             fn subscribe(&self, feed: std::sync::Arc<$crate::db::Feed>) {
                 self.subscribe_feed(feed)
+            }
+
+            async fn set_watermark(
+                &self,
+                namespace: &str,
+                user_id: &str,
+                at: i64,
+                expires_at: i64,
+            ) -> Result<(), $crate::Error> {
+                sqlx::query($statements.set_watermark)
+                    .bind(namespace)
+                    .bind(user_id)
+                    .bind(at)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err($crate::db::sql::unavailable)
+            }
+
+            async fn watermark(
+                &self,
+                namespace: &str,
+                user_id: &str,
+                now: i64,
+            ) -> Result<Option<i64>, $crate::Error> {
+                sqlx::query_scalar($statements.watermark)
+                    .bind(namespace)
+                    .bind(user_id)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::db::sql::unavailable)
             }
         }
     };

@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS sessionkit_events_v1 (
     at    INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS sessionkit_events_v1_at ON sessionkit_events_v1 (at);
+CREATE TABLE IF NOT EXISTS sessionkit_watermarks_v1 (
+    namespace  TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (namespace, user_id)
+) STRICT;
 ";
 
 /// How often the revocation feed reads the events other processes wrote; the feed is
@@ -183,6 +190,8 @@ const STATEMENTS: Statements = Statements {
     list_user: "SELECT id_hash, created_at, expires_at, label FROM sessionkit_sessions_v2 WHERE namespace = ? AND user_id = ? AND expires_at > ? ORDER BY created_at, id_hash",
     // One batch: `purge_expired` repeats it until a batch comes back short.
     purge: "DELETE FROM sessionkit_sessions_v2 WHERE id_hash IN (SELECT id_hash FROM sessionkit_sessions_v2 WHERE namespace = ? AND expires_at <= ? LIMIT 1000)",
+    set_watermark: "INSERT INTO sessionkit_watermarks_v1 (namespace, user_id, at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, user_id) DO UPDATE SET at = MAX(at, excluded.at), expires_at = MAX(expires_at, excluded.expires_at)",
+    watermark: "SELECT at FROM sessionkit_watermarks_v1 WHERE namespace = ? AND user_id = ? AND expires_at > ?",
 };
 
 sql_store!(SqliteStore, STATEMENTS);

@@ -252,6 +252,44 @@ pub trait SessionStore: Send + Sync {
     fn subscribe(&self, feed: Arc<Feed>) {
         let _ = feed;
     }
+
+    /// Records that `user_id`'s stateless tokens of `namespace` issued before `at` (Unix
+    /// milliseconds) are invalid, until `expires_at` (Unix seconds; the type's ttl from
+    /// now, after which every such token has expired anyway). A later `at` replaces an
+    /// earlier one, never the reverse.
+    ///
+    /// The default refuses ([`StoreErrorKind::Rejected`](crate::error::StoreErrorKind)):
+    /// a store of your own keeps no watermarks unless it implements this and
+    /// [`watermark`](SessionStore::watermark).
+    fn set_watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let _ = (namespace, user_id, at, expires_at);
+        std::future::ready(Err(no_watermarks()))
+    }
+
+    /// The watermark [`set_watermark`](SessionStore::set_watermark) recorded, if it has
+    /// not expired by `now` (Unix seconds). The default refuses, as `set_watermark` does.
+    fn watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<i64>, Error>> + Send {
+        let _ = (namespace, user_id, now);
+        std::future::ready(Err(no_watermarks()))
+    }
+}
+
+fn no_watermarks() -> Error {
+    crate::error::StoreError::error(
+        crate::error::StoreErrorKind::Rejected,
+        "this store keeps no watermarks: implement SessionStore::set_watermark and watermark",
+    )
 }
 
 /// [`SessionStore::replace`]'s default: the new record is created first and the old one
@@ -397,5 +435,24 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
 
     fn subscribe(&self, feed: Arc<Feed>) {
         (**self).subscribe(feed)
+    }
+
+    fn set_watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).set_watermark(namespace, user_id, at, expires_at)
+    }
+
+    fn watermark(
+        &self,
+        namespace: &str,
+        user_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<i64>, Error>> + Send {
+        (**self).watermark(namespace, user_id, now)
     }
 }

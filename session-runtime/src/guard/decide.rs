@@ -22,6 +22,7 @@ use crate::guard::cross_origin::{self, Facts, Policy};
 use crate::guard::route::{Access, Rules};
 use crate::keys::Keys;
 use crate::session::Session;
+use crate::token::Verified;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -40,6 +41,9 @@ pub(crate) struct Checked {
     clear: SetCookies,
     /// Puts what was verified into the request, for the extractors and other middleware.
     hand_off: Option<HandOff>,
+    /// The store needed for the check failed: a protected page answers `503`, never lets
+    /// an unchecked session through.
+    unavailable: bool,
 }
 
 /// A value the guard verified, for the framework's adapter to put into the request's
@@ -125,7 +129,24 @@ pub(crate) enum Checking {
 
 pub(crate) struct Stateless<T> {
     keys: Keys,
+    /// A `revocable` type's watermarks, checked on every request that carries a token.
+    revocations: Option<Arc<dyn RevocationCheck<T>>>,
     session_type: std::marker::PhantomData<fn() -> T>,
+}
+
+/// [`Revocations::check`](crate::db::Revocations::check) with the store type erased.
+pub(crate) trait RevocationCheck<T>: Send + Sync {
+    fn check<'a>(&'a self, session: &'a Verified<T>) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+impl<T, S> RevocationCheck<T> for crate::db::Revocations<T, S>
+where
+    T: Session + crate::user_id::HasUserId + Send + Sync,
+    S: SessionStore,
+{
+    fn check<'a>(&'a self, session: &'a Verified<T>) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(crate::db::Revocations::check(self, session))
+    }
 }
 
 impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
@@ -151,12 +172,30 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
         } else {
             Vec::new()
         };
-        Checking::Now(Checked {
+        let passed = move |session| Checked {
             signed_in: true,
             renewed,
             clear: Vec::new(),
             hand_off: Some(HandOff::new(session)),
-        })
+            unavailable: false,
+        };
+        let Some(revocations) = self.revocations.clone() else {
+            return Checking::Now(passed(session));
+        };
+        let header = header.to_owned();
+        Checking::Later(Box::pin(async move {
+            match revocations.check(&session).await {
+                Ok(()) => passed(session),
+                Err(err) => {
+                    let refusal = Refusal::of::<T>(&err, &header);
+                    Checked {
+                        clear: refusal.clear,
+                        unavailable: refusal.store_failed,
+                        ..Checked::default()
+                    }
+                }
+            }
+        }))
     }
 }
 
@@ -224,6 +263,7 @@ impl<T: Session + Send + Sync + 'static, S: SessionStore + 'static> Checker for 
                     clear: Vec::new(),
                     // The extractor takes the session read here: one store read a request.
                     hand_off: Some(HandOff::new(Arc::new(session))),
+                    unavailable: false,
                 },
                 Err(Error::SessionNotFound) => Checked {
                     clear: match T::CONFIG.is_shared() {
@@ -248,7 +288,15 @@ impl<T> Stateless<T> {
     pub(crate) fn new(keys: Keys) -> Stateless<T> {
         Stateless {
             keys,
+            revocations: None,
             session_type: std::marker::PhantomData,
+        }
+    }
+
+    pub(crate) fn revocable(keys: Keys, revocations: Arc<dyn RevocationCheck<T>>) -> Stateless<T> {
+        Stateless {
+            revocations: Some(revocations),
+            ..Stateless::new(keys)
         }
     }
 }
@@ -435,6 +483,7 @@ impl<Resp: FrameworkResponse> GuardConfig<Rejection<Resp>> {
                 Err((response, clear))
             }
             Verdict::Home => Err((Resp::see_other(&self.home_path), Vec::new())),
+            Verdict::Unavailable => Err((Resp::unavailable(), Vec::new())),
         }
     }
 }
@@ -508,6 +557,32 @@ macro_rules! guard_builder {
                 SessionGuard {
                     config: $crate::guard::decide::GuardConfig::new(
                         std::sync::Arc::new($crate::guard::decide::Stateless::<T>::new(keys)),
+                        provides,
+                    ),
+                }
+            }
+
+            /// A guard for stateless sessions of a `revocable` type `T`: as
+            /// [`stateless`](Self::stateless), and every token is also checked against
+            /// its user's watermark ([`Revocations`](crate::db::Revocations)): one issued
+            /// before it is refused (with the cookie's removal), and a store outage when the
+            /// store must be read is `503` on a protected path, never a pass.
+            pub fn revocable<T, S>(
+                keys: $crate::Keys,
+                revocations: std::sync::Arc<$crate::db::Revocations<T, S>>,
+            ) -> SessionGuard
+            where
+                T: $crate::Session + $crate::HasUserId + Send + Sync + 'static,
+                S: $crate::db::SessionStore + 'static,
+            {
+                let mut provides = $crate::layer::Table::default();
+                provides.put($crate::layer::KeysOf::<T>::new(keys.clone()));
+                SessionGuard {
+                    config: $crate::guard::decide::GuardConfig::new(
+                        std::sync::Arc::new($crate::guard::decide::Stateless::<T>::revocable(
+                            keys,
+                            revocations,
+                        )),
                         provides,
                     ),
                 }
@@ -657,6 +732,8 @@ pub(crate) enum Verdict {
     Reject { clear: SetCookies, navigation: bool },
     /// A signed-in request on a public-only path: to the home path.
     Home,
+    /// The store the session's check needs failed, on a protected path: `503`.
+    Unavailable,
     /// On to the handler.
     Pass(Pass),
 }
@@ -664,6 +741,7 @@ pub(crate) enum Verdict {
 impl Verdict {
     fn of(checked: Checked, access: Access, navigation: bool) -> Verdict {
         match (checked.signed_in, access) {
+            (false, Access::Protected) if checked.unavailable => Verdict::Unavailable,
             (false, Access::Protected) => Verdict::Reject {
                 clear: checked.clear,
                 navigation,
