@@ -115,9 +115,21 @@ pub struct Feed {
     /// plus the clock skew allowed between processes. A copy older than that is refused
     /// by its own age, so an older event can be forgotten.
     window: Duration,
+    /// Which events this feed keeps: every feed hears every event on its store's channel,
+    /// and keeping the others for its window would only grow its maps.
+    keeps: Keeps,
     /// Read on every cached load, written per event: a read-write lock, so that loads on
     /// several threads do not queue behind each other.
     state: RwLock<State>,
+}
+
+/// What a feed is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keeps {
+    /// Sessions ended or changed, and users logged out: a manager's cookie cache.
+    Copies,
+    /// Watermarks: a [`Revocations`](crate::db::Revocations) handle.
+    Watermarks,
 }
 
 #[derive(Debug, Default)]
@@ -145,7 +157,17 @@ impl Feed {
     pub fn new(cache: Duration) -> Feed {
         Feed {
             window: cache + CLOCK_SKEW,
+            keeps: Keeps::Copies,
             state: RwLock::new(State::default()),
+        }
+    }
+
+    /// A feed that keeps the watermarks of stateless tokens, for `lifetime` (the longest a
+    /// token they concern can live) plus the clock skew.
+    pub fn for_watermarks(lifetime: Duration) -> Feed {
+        Feed {
+            keeps: Keeps::Watermarks,
+            ..Feed::new(lifetime)
         }
     }
 
@@ -189,6 +211,13 @@ impl Feed {
 
     /// An event arrived.
     pub fn heard(&self, event: &Event) {
+        let wanted = match event {
+            Event::Watermark { .. } => self.keeps == Keeps::Watermarks,
+            Event::Session { .. } | Event::User { .. } => self.keeps == Keeps::Copies,
+        };
+        if !wanted {
+            return;
+        }
         let now = Instant::now();
         let mut state = self.state();
         match event {
@@ -457,9 +486,39 @@ mod tests {
     }
 
     #[test]
+    fn a_feed_keeps_only_the_events_it_is_for() {
+        let copies = Feed::new(Duration::from_secs(30));
+        let watermarks = Feed::for_watermarks(Duration::from_secs(3_600));
+        for feed in [&copies, &watermarks] {
+            feed.connected(Liveness::InProcess);
+            feed.heard(&Event::Session {
+                key: key(1),
+                version: None,
+            });
+            feed.heard(&Event::Watermark {
+                namespace: "session".into(),
+                user_id: "ada".into(),
+                at: 5,
+            });
+        }
+        assert_eq!(copies.state().sessions.len(), 1);
+        assert!(copies.state().watermarks.is_empty());
+        assert!(watermarks.state().sessions.is_empty());
+        assert_eq!(
+            watermarks.watermark("session", "ada", 0),
+            None,
+            "older than the feed"
+        );
+        let now = now_ms() + 1;
+        assert_eq!(watermarks.watermark("session", "ada", now), Some(Some(5)));
+        assert_eq!(watermarks.watermark("session", "bob", now), Some(None));
+    }
+
+    #[test]
     fn events_are_forgotten_after_the_window() {
         let feed = Feed {
             window: Duration::from_millis(30),
+            keeps: Keeps::Copies,
             state: RwLock::new(State::default()),
         };
         feed.connected(Liveness::InProcess);

@@ -62,7 +62,7 @@ impl<T: Session + HasUserId + Send + Sync, S: SessionStore> Revocations<T, S> {
 
     fn feed(&self) -> &Arc<Feed> {
         self.feed.get_or_init(|| {
-            let feed = Arc::new(Feed::new(self.lifetime().unsigned_abs()));
+            let feed = Arc::new(Feed::for_watermarks(self.lifetime().unsigned_abs()));
             self.store.subscribe(Arc::clone(&feed));
             feed
         })
