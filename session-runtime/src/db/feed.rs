@@ -283,20 +283,7 @@ impl Feed {
         issued_ms: i64,
     ) -> bool {
         let state = self.read();
-        if !live(&state) {
-            return false;
-        }
-        let Some(since) = state.live_since_ms else {
-            return false;
-        };
-        // Issued before this process was listening (or around then, by a faster clock):
-        // an event may have gone by unheard.
-        let skew = i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX);
-        let skew = match state.liveness {
-            Some(Liveness::InProcess) => 0,
-            _ => skew,
-        };
-        if issued_ms < since.saturating_add(skew) {
+        if !answers_for(&state, issued_ms) {
             return false;
         }
         // Events older than the window are kept until the next prune, but no longer
@@ -318,6 +305,38 @@ impl Feed {
         }
         true
     }
+
+    /// The watermark this feed has heard for a user, if it can answer for a token issued
+    /// at `issued_ms`: `None` when it cannot (not live, or the token is older than the
+    /// feed's live stretch, so a watermark may have been set unheard), `Some(None)` when no
+    /// watermark concerns the token, `Some(Some(at))` with the one heard.
+    pub fn watermark(&self, namespace: &str, user_id: &str, issued_ms: i64) -> Option<Option<i64>> {
+        let state = self.read();
+        if !answers_for(&state, issued_ms) {
+            return None;
+        }
+        Some(
+            state
+                .watermarks
+                .get(namespace)
+                .and_then(|users| users.get(user_id))
+                .map(|(at, _)| *at),
+        )
+    }
+}
+
+/// Whether the feed can speak for something issued at `issued_ms` (a copy, a token): it
+/// is live, and has been since before then. Issued before this process was listening (or
+/// around then, by a faster clock), an event may have gone by unheard.
+fn answers_for(state: &State, issued_ms: i64) -> bool {
+    let Some(since) = state.live_since_ms.filter(|_| live(state)) else {
+        return false;
+    };
+    let skew = match state.liveness {
+        Some(Liveness::InProcess) => 0,
+        _ => i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX),
+    };
+    issued_ms >= since.saturating_add(skew)
 }
 
 /// The feeds subscribed in this process to a store that delivers by call (memory, and
@@ -344,33 +363,6 @@ impl LocalFeeds {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Feed>>> {
         self.0.lock().unwrap_or_else(|poison| poison.into_inner())
-    }
-}
-
-impl Feed {
-    /// The watermark this feed has heard for a user, if it can answer for a token issued
-    /// at `issued_ms`: `None` when it cannot (not live, or the token is older than the
-    /// feed's live stretch, so a watermark may have been set unheard), `Some(None)` when no
-    /// watermark concerns the token, `Some(Some(at))` with the one heard.
-    pub fn watermark(&self, namespace: &str, user_id: &str, issued_ms: i64) -> Option<Option<i64>> {
-        let state = self.read();
-        if !live(&state) {
-            return None;
-        }
-        let skew = match state.liveness {
-            Some(Liveness::InProcess) => 0,
-            _ => i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX),
-        };
-        if issued_ms < state.live_since_ms?.saturating_add(skew) {
-            return None;
-        }
-        Some(
-            state
-                .watermarks
-                .get(namespace)
-                .and_then(|users| users.get(user_id))
-                .map(|(at, _)| *at),
-        )
     }
 }
 

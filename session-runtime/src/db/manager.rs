@@ -303,7 +303,8 @@ impl<T: Session + Send + Sync, S: SessionStore> SessionManager<T, S> {
             };
             token::seal_cookie(&T::CONFIG, Purpose::Ticket, &self.keys, &ticket, times)
         };
-        match cache.filter(|_| T::CONFIG.cache().is_some()) {
+        // Only a type with a `cache` ever has a copy to give (`copy_of`, `start`).
+        match cache {
             None => seal(None),
             Some(cache) => match seal(Some(cache)) {
                 Err(Error::TooLarge { .. }) => {
