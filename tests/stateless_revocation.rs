@@ -125,16 +125,13 @@ async fn memory_store() {
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_across_processes() {
-    let dir = std::env::temp_dir().join(format!("sessionkit-revocations-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("revocations");
     let file = dir.join("sessions.db");
-    let _ = std::fs::remove_file(&file);
     suite(
         || async { sessionkit::SqliteStore::open(&file).await.unwrap() },
         Duration::from_millis(1_000),
     )
     .await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Without a feed every check reads the store's watermark, and still refuses.
@@ -208,11 +205,11 @@ mod guard {
 
     async fn behind_the_guard<F, A>(request: F)
     where
-        F: Fn(Arc<Revocations<Token, sessionkit::SqliteStore>>, String) -> A,
+        F: Fn(Arc<Handle<sessionkit::SqliteStore>>, String) -> A,
         A: Future<Output = Answer>,
     {
         let store = sessionkit::SqliteStore::memory().await.unwrap();
-        let revocations = Arc::new(Revocations::<Token, _>::new(store.clone()));
+        let revocations = Arc::new(handle(store.clone()));
         let cookie = |ago| {
             let now = OffsetDateTime::now_utc() - sessionkit::time::Duration::seconds(ago);
             let cookie = Token {
@@ -222,6 +219,21 @@ mod guard {
             .unwrap();
             format!("token={}", cookie.value())
         };
+        // Issued while the feed is live: the feed answers, with no store read, a pass and
+        // (after the revocation) a refusal alike.
+        live(&revocations).await;
+        let recent = cookie(0);
+        let reads = revocations.store().calls();
+        let answer = request(Arc::clone(&revocations), recent.clone()).await;
+        assert_eq!(answer.status, 200);
+        revocations.revoke_user_tokens("ada").await.unwrap();
+        let reads = reads + 1; // the watermark's write
+        let answer = request(Arc::clone(&revocations), recent).await;
+        assert_eq!(answer.status, 401);
+        assert_eq!(answer.cookies, vec![String::new()], "the removal");
+        assert_eq!(revocations.store().calls(), reads, "the feed answered both");
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+
         let valid = cookie(0);
         let answer = request(Arc::clone(&revocations), valid.clone()).await;
         assert_eq!(answer.status, 200);

@@ -104,27 +104,49 @@ impl<T: Session + HasUserId + Send + Sync, S: SessionStore> Revocations<T, S> {
     /// [`Error::Revoked`]. A store outage (when the store must be read) is
     /// [`Error::Store`]: an outage never passes a token it could not check.
     pub async fn check(&self, session: &Verified<T>) -> Result<(), Error> {
-        let Some(user_id) = session.session_user_id() else {
+        if let Some(verdict) = self.heard(session) {
+            return verdict;
+        }
+        let Some((user_id, issued_ms)) = subject(session) else {
             return Ok(());
         };
-        // A token without `iat` is as old as can be.
-        let issued_ms = session
-            .issued_at()
-            .map_or(0, |issued| issued.unix_timestamp().saturating_mul(1000));
-        let watermark = match self.feed().watermark(self.namespace(), &user_id, issued_ms) {
-            Some(heard) => heard,
-            None => {
-                let now = OffsetDateTime::now_utc().unix_timestamp();
-                self.store
-                    .watermark(self.namespace(), &user_id, now)
-                    .await?
-            }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let watermark = self
+            .store
+            .watermark(self.namespace(), &user_id, now)
+            .await?;
+        verdict(watermark, issued_ms)
+    }
+
+    /// [`check`](Self::check)'s answer from what the feed has heard, when it needs no
+    /// store read; `None` when the store must be read. The guard answers most requests
+    /// with it, without a future.
+    pub(crate) fn heard(&self, session: &Verified<T>) -> Option<Result<(), Error>> {
+        let Some((user_id, issued_ms)) = subject(session) else {
+            return Some(Ok(()));
         };
-        match watermark {
-            // `iat` counts whole seconds: a token from the revocation's own second is
-            // refused, since it may have come before it.
-            Some(at) if issued_ms <= at => Err(Error::Revoked),
-            _ => Ok(()),
-        }
+        let watermark = self
+            .feed()
+            .watermark(self.namespace(), &user_id, issued_ms)?;
+        Some(verdict(watermark, issued_ms))
+    }
+}
+
+/// The token's user and issue time in Unix milliseconds; `None` for a token of nobody.
+/// A token without `iat` is as old as can be.
+fn subject<T: Session>(session: &Verified<T>) -> Option<(String, i64)> {
+    let user_id = session.session_user_id()?;
+    let issued_ms = session
+        .issued_at()
+        .map_or(0, |issued| issued.unix_timestamp().saturating_mul(1000));
+    Some((user_id, issued_ms))
+}
+
+fn verdict(watermark: Option<i64>, issued_ms: i64) -> Result<(), Error> {
+    match watermark {
+        // `iat` counts whole seconds: a token from the revocation's own second is
+        // refused, since it may have come before it.
+        Some(at) if issued_ms <= at => Err(Error::Revoked),
+        _ => Ok(()),
     }
 }

@@ -136,6 +136,8 @@ pub(crate) struct Stateless<T> {
 
 /// [`Revocations::check`](crate::db::Revocations::check) with the store type erased.
 pub(crate) trait RevocationCheck<T>: Send + Sync {
+    /// The answer without the store, if the feed can give it.
+    fn heard(&self, session: &Verified<T>) -> Option<Result<(), Error>>;
     fn check<'a>(&'a self, session: &'a Verified<T>) -> BoxFuture<'a, Result<(), Error>>;
 }
 
@@ -144,6 +146,10 @@ where
     T: Session + crate::user_id::HasUserId + Send + Sync,
     S: SessionStore,
 {
+    fn heard(&self, session: &Verified<T>) -> Option<Result<(), Error>> {
+        crate::db::Revocations::heard(self, session)
+    }
+
     fn check<'a>(&'a self, session: &'a Verified<T>) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(crate::db::Revocations::check(self, session))
     }
@@ -179,21 +185,29 @@ impl<T: Session + Send + Sync + 'static> Checker for Stateless<T> {
             hand_off: Some(HandOff::new(session)),
             unavailable: false,
         };
-        let Some(revocations) = self.revocations.clone() else {
+        let Some(revocations) = &self.revocations else {
             return Checking::Now(passed(session));
         };
+        let refused = |err: Error, header: &str| {
+            let refusal = Refusal::of::<T>(&err, header);
+            Checked {
+                clear: refusal.clear,
+                unavailable: refusal.store_failed,
+                ..Checked::default()
+            }
+        };
+        // Most tokens are answered by the feed: no future, no copy of the header.
+        match revocations.heard(&session) {
+            Some(Ok(())) => return Checking::Now(passed(session)),
+            Some(Err(err)) => return Checking::Now(refused(err, header)),
+            None => {}
+        }
+        let revocations = Arc::clone(revocations);
         let header = header.to_owned();
         Checking::Later(Box::pin(async move {
             match revocations.check(&session).await {
                 Ok(()) => passed(session),
-                Err(err) => {
-                    let refusal = Refusal::of::<T>(&err, &header);
-                    Checked {
-                        clear: refusal.clear,
-                        unavailable: refusal.store_failed,
-                        ..Checked::default()
-                    }
-                }
+                Err(err) => refused(err, &header),
             }
         }))
     }
