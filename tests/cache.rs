@@ -298,16 +298,13 @@ async fn sqlite_store_in_one_process() {
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_across_processes() {
-    let dir = std::env::temp_dir().join(format!("sessionkit-cache-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("cache");
     let file = dir.join("sessions.db");
-    let _ = std::fs::remove_file(&file);
     suite(
         || async { sessionkit::SqliteStore::open(&file).await.unwrap() },
         Delivery::Within(Duration::from_millis(1_000)),
     )
     .await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A type without a cache never skips the store, feed or no feed.

@@ -284,8 +284,7 @@ async fn flow_logout_everywhere() -> Result<SetSession, ServerFnError> {
 
 #[tokio::test]
 async fn the_example_apps_flow_as_server_functions() {
-    let dir = std::env::temp_dir().join(format!("sessionkit-dioxus-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("dioxus");
     let app = app_core::App::open(dir.join("app.db").to_str().unwrap())
         .await
         .unwrap();
@@ -349,5 +348,4 @@ async fn the_example_apps_flow_as_server_functions() {
         let response = call("/flow/dashboard", "{}".into(), cookie).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let _ = std::fs::remove_dir_all(dir);
 }

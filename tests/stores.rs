@@ -697,8 +697,7 @@ async fn a_store_url_is_checked() {
             other => panic!("{url}: {other:?}"),
         }
     }
-    let dir = std::env::temp_dir().join(format!("sessionkit-any-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("any");
     let url = format!("sqlite://{}", dir.join("sessions.db").display());
     let manager = SessionManager::<Account, _>::new(
         sessionkit::AnyStore::connect(&url).await.unwrap(),
@@ -706,7 +705,6 @@ async fn a_store_url_is_checked() {
     );
     let cookie = manager.create(&account(&user("any"))).await.unwrap();
     assert_eq!(manager.load(&header(&cookie)).await.unwrap().role, "member");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -729,8 +727,7 @@ async fn sqlite_store() {
         Placement::Anywhere,
     )
     .await;
-    let dir = std::env::temp_dir().join(format!("sessionkit-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("test");
     let file = dir.join("sessions.db");
     concurrency(sessionkit::SqliteStore::open(&file).await.unwrap()).await;
     conformance(
@@ -768,7 +765,6 @@ async fn sqlite_store() {
     .await;
     let mode: String = sqlx_journal_mode(&file);
     assert_eq!(mode, "wal");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Aborts every change of a `fixate` session's id, as a failure between the two steps of a

@@ -337,3 +337,28 @@ pub fn required_env(name: &str) -> String {
         _ => panic!("{name} is not set: `source .ci/services.sh` starts the servers"),
     }
 }
+
+/// A directory of one test's own under the system's temporary directory, empty when made
+/// and removed when dropped, also when the test fails.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    /// `sessionkit-<name>-<pid>`, emptied.
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("sessionkit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// A path inside it.
+    pub fn join(&self, file: &str) -> std::path::PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
