@@ -83,7 +83,13 @@ impl SessionError {
     }
 
     fn of(err: &Error) -> SessionError {
-        match err.status() {
+        SessionError::of_status(err.status())
+    }
+
+    /// The error a response status stands for: the one mapping, for sessionkit's errors
+    /// and the extractors' refusals alike.
+    fn of_status(status: u16) -> SessionError {
+        match status {
             401 => SessionError::Unauthorized,
             409 => SessionError::Conflict,
             400 => SessionError::BadRequest,
@@ -171,11 +177,7 @@ fn send(made: Result<Cookie<'static>, Error>) -> Result<(), SessionError> {
 fn refused(rejection: crate::axum::Unauthorized) -> SessionError {
     let (status, clear) = rejection.into_parts();
     set_session_cookies(clear);
-    fail(match status {
-        401 => SessionError::Unauthorized,
-        503 => SessionError::Unavailable,
-        _ => SessionError::Internal,
-    })
+    fail(SessionError::of_status(status))
 }
 
 /// The signed-in user's stateless session, or [`SessionError::Unauthorized`] (with the
